@@ -1,0 +1,56 @@
+package io.dcsldm.core.nn;
+
+import io.dcsldm.core.mask.TokenGroups;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Keys and values of the tokens one attention layer has already seen, preallocated to a capacity so that
+ * appending a group writes in place and the visible prefix is always a view (no concatenation per call).
+ * Arrays are allocated outside any workspace: a cache outlives the step that filled it.
+ */
+public final class KvCache {
+    private final INDArray k; // [B, H, capacity, d]
+    private final INDArray v;
+    private TokenGroups groups;
+    private int length;
+
+    public KvCache(DataType dt, int batch, int heads, int capacity, int headDim) {
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            this.k = Nd4j.zeros(dt, batch, heads, capacity, headDim);
+            this.v = Nd4j.zeros(dt, batch, heads, capacity, headDim);
+        }
+        this.groups = new TokenGroups(new int[0], new int[0], new int[0]);
+    }
+
+    public int length() { return length; }
+
+    public int capacity() { return (int) k.size(2); }
+
+    public TokenGroups groups() { return groups; }
+
+    /** Bytes held by the cache buffers (keys and values, full capacity). */
+    public long bytes() { return 2L * k.length() * k.dataType().width(); }
+
+    /** Appends keys/values {@code [B, H, n, d]} of new token groups. */
+    void append(INDArray newK, INDArray newV, TokenGroups newGroups) {
+        int n = (int) newK.size(2);
+        if (n != newGroups.total()) throw new IllegalArgumentException("key rows " + n + " != group tokens " + newGroups.total());
+        if (length + n > capacity())
+            throw new IllegalStateException("KV cache full: " + length + " + " + n + " > capacity " + capacity());
+        AttentionCore.rows(k, length, length + n).assign(newK);
+        AttentionCore.rows(v, length, length + n).assign(newV);
+        length += n;
+        groups = groups.concat(newGroups);
+    }
+
+    INDArray keys() { return AttentionCore.rows(k, 0, length); }
+
+    INDArray values() { return AttentionCore.rows(v, 0, length); }
+
+    /** Raw buffers, for tests that overwrite what the mask hides. */
+    public INDArray keyBuffer() { return k; }
+
+    public INDArray valueBuffer() { return v; }
+}

@@ -1,0 +1,128 @@
+package io.dcsldm.core.nn;
+
+import io.dcsldm.core.mask.AttentionMask;
+import io.dcsldm.core.mask.TokenGroups;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Multi-head self-attention with a group-block mask ({@link AttentionMask}) and an optional
+ * {@link KvCache}. Tokens are rows of {@code x: [B·T, C]}; one fused {@code qkv} projection, heads split
+ * to {@code [B, H, T, d]}, {@link AttentionCore} on the allowed blocks only, output projection.
+ */
+public final class MultiHeadAttention {
+    private final Linear qkv;
+    private final Linear proj;
+    private final int channels;
+    private final int heads;
+    private final int headDim;
+    private final double scale;
+    private final AttentionMask.Rule rule;
+    // cached by forward for backward
+    private INDArray q, k, v;
+    private INDArray[] probs;
+    private AttentionMask mask;
+    private int batch;
+
+    public MultiHeadAttention(ParamStore.Scope scope, int channels, int heads) {
+        this(scope, channels, heads, AttentionMask.LEVEL_TIME_CAUSAL);
+    }
+
+    public MultiHeadAttention(ParamStore.Scope scope, int channels, int heads, AttentionMask.Rule rule) {
+        if (channels % heads != 0) throw new IllegalArgumentException("channels " + channels + " not divisible by heads " + heads);
+        this.channels = channels;
+        this.heads = heads;
+        this.headDim = channels / heads;
+        this.scale = 1.0 / Math.sqrt(headDim);
+        this.rule = rule;
+        this.qkv = new Linear(scope.scope("qkv"), channels, 3 * channels, true);
+        this.proj = new Linear(scope.scope("proj"), channels, channels, true);
+    }
+
+    public int heads() { return heads; }
+
+    public int headDim() { return headDim; }
+
+    public AttentionMask.Rule rule() { return rule; }
+
+    /** Training forward over a whole sequence ({@code mask.queries() == mask.keys()} = the tokens of x). */
+    public INDArray forward(INDArray x, int batch, AttentionMask mask) {
+        this.batch = batch;
+        this.mask = mask;
+        INDArray[] s = splitHeads(qkv.forward(x), batch);
+        q = s[0]; k = s[1]; v = s[2];
+        INDArray o = Nd4j.createUninitialized(x.dataType(), q.shape());
+        probs = AttentionCore.forward(q, k, v, mask, o);
+        return proj.forward(mergeHeads(o));
+    }
+
+    /** Inference over a whole sequence: nothing cached. */
+    public INDArray apply(INDArray x, int batch, AttentionMask mask) {
+        INDArray[] s = splitHeads(qkv.apply(x), batch);
+        INDArray o = Nd4j.createUninitialized(x.dataType(), s[0].shape());
+        AttentionCore.forward(s[0], s[1], s[2], mask, o);
+        return proj.apply(mergeHeads(o));
+    }
+
+    /**
+     * Inference for new tokens: their keys/values are appended to {@code cache}, then their queries attend
+     * to everything in the cache that the rule allows. Fed group by group this equals {@link #apply} over
+     * the whole sequence.
+     */
+    public INDArray applyCached(INDArray xNew, int batch, TokenGroups newGroups, KvCache cache) {
+        INDArray[] s = splitHeads(qkv.apply(xNew), batch);
+        TokenGroups before = cache.groups();
+        cache.append(s[1], s[2], newGroups);
+        // query indices count from the first new token; key indices from the start of the cache
+        AttentionMask m = new AttentionMask(newGroups, before.concat(newGroups), rule);
+        INDArray o = Nd4j.createUninitialized(xNew.dataType(), s[0].shape());
+        AttentionCore.forward(s[0], cache.keys(), cache.values(), m, o);
+        return proj.apply(mergeHeads(o));
+    }
+
+    public INDArray backward(INDArray dy) {
+        INDArray dO = splitOne(proj.backward(dy), batch);
+        INDArray dq = Nd4j.createUninitialized(dy.dataType(), q.shape());
+        INDArray dk = Nd4j.zeros(dy.dataType(), k.shape());
+        INDArray dv = Nd4j.zeros(dy.dataType(), v.shape());
+        AttentionCore.backward(q, k, v, mask, probs, dO, dq, dk, dv);
+        dq.muli(scale); // q was scaled after the projection
+        return qkv.backward(mergeQkv(dq, dk, dv));
+    }
+
+    /** {@code [B·T, 3C]} → q (scaled), k, v each {@code [B, H, T, d]} contiguous. */
+    private INDArray[] splitHeads(INDArray qkvOut, int batch) {
+        int t = (int) (qkvOut.rows() / batch);
+        INDArray r = qkvOut.reshape(batch, t, 3, heads, headDim);
+        INDArray[] out = new INDArray[3];
+        for (int i = 0; i < 3; i++) {
+            INDArray part = r.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
+            out[i] = part.permute(0, 2, 1, 3).dup('c');
+        }
+        out[0].muli(scale);
+        return out;
+    }
+
+    /** {@code [B·T, C]} → {@code [B, H, T, d]}. */
+    private INDArray splitOne(INDArray x, int batch) {
+        int t = (int) (x.rows() / batch);
+        return x.reshape(batch, t, heads, headDim).permute(0, 2, 1, 3).dup('c');
+    }
+
+    /** {@code [B, H, T, d]} → {@code [B·T, C]}. */
+    private INDArray mergeHeads(INDArray o) {
+        long b = o.size(0), t = o.size(2);
+        return o.permute(0, 2, 1, 3).dup('c').reshape(b * t, channels);
+    }
+
+    private INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv) {
+        long b = dq.size(0), t = dq.size(2);
+        INDArray out = Nd4j.createUninitialized(dq.dataType(), b, t, 3, heads, headDim);
+        INDArray[] parts = {dq, dk, dv};
+        for (int i = 0; i < 3; i++)
+            out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all())
+                    .assign(parts[i].permute(0, 2, 1, 3));
+        return out.reshape(b * t, 3L * channels);
+    }
+}

@@ -1,0 +1,131 @@
+package io.dcsldm.core.nn;
+
+import io.dcsldm.core.mask.AttentionMask;
+import io.dcsldm.core.mask.TokenGroups;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A pre-norm transformer block: {@code x + attn(norm(x))}, then {@code x + mlp(norm(x))}.
+ *
+ * <p>Two flavours share the code. <b>Conditioned</b> (DiT, adaLN-Zero): a zero-initialised
+ * {@code Linear(C → 6C)} of the conditioning vector gives per-sample shift/scale/gate for both branches,
+ * so every block starts as the identity. <b>Unconditioned</b> (tokenizer encoder/decoder): affine layer
+ * norms and ungated residuals.</p>
+ */
+public final class TransformerBlock {
+    private final int channels;
+    private final boolean conditioned;
+    private final LayerNorm norm1;
+    private final LayerNorm norm2;
+    private final MultiHeadAttention attn;
+    private final Mlp mlp;
+    private final Linear modulation; // null when unconditioned
+    // forward cache
+    private int batch;
+    private INDArray mod, h1, h2, a, f;
+
+    public TransformerBlock(ParamStore.Scope scope, int channels, int heads, int mlpHidden, boolean conditioned) {
+        this(scope, channels, heads, mlpHidden, conditioned, AttentionMask.LEVEL_TIME_CAUSAL);
+    }
+
+    public TransformerBlock(ParamStore.Scope scope, int channels, int heads, int mlpHidden, boolean conditioned,
+                            AttentionMask.Rule rule) {
+        this.channels = channels;
+        this.conditioned = conditioned;
+        this.norm1 = new LayerNorm(scope.scope("norm1"), channels, 1e-6, !conditioned);
+        this.attn = new MultiHeadAttention(scope.scope("attn"), channels, heads, rule);
+        this.norm2 = new LayerNorm(scope.scope("norm2"), channels, 1e-6, !conditioned);
+        this.mlp = new Mlp(scope.scope("mlp"), channels, mlpHidden, channels);
+        this.modulation = conditioned ? new Linear(scope.scope("adaLN"), channels, 6 * channels, true, 0.0) : null;
+    }
+
+    public MultiHeadAttention attention() { return attn; }
+
+    public Linear modulation() { return modulation; }
+
+    /** Training forward. {@code cond: [B, C]} (already activated) or null for an unconditioned block. */
+    public INDArray forward(INDArray x, INDArray cond, int batch, AttentionMask mask) {
+        this.batch = batch;
+        mod = conditioned ? modulation.forward(cond) : null;
+        h1 = norm1.forward(x);
+        a = attn.forward(modulate(h1, 0), batch, mask);
+        INDArray x1 = x.add(gated(a, 2));
+        h2 = norm2.forward(x1);
+        f = mlp.forward(modulate(h2, 3));
+        return x1.addi(gated(f, 5));
+    }
+
+    /** Inference forward, nothing cached for backward. */
+    public INDArray apply(INDArray x, INDArray cond, int batch, AttentionMask mask) {
+        return applyWith(x, cond, batch, m -> attn.apply(m, batch, mask));
+    }
+
+    /** Inference forward for new tokens against a key/value cache (see {@link MultiHeadAttention#applyCached}). */
+    public INDArray applyCached(INDArray xNew, INDArray cond, int batch, TokenGroups newGroups, KvCache cache) {
+        return applyWith(xNew, cond, batch, m -> attn.applyCached(m, batch, newGroups, cache));
+    }
+
+    private INDArray applyWith(INDArray x, INDArray cond, int batch, java.util.function.UnaryOperator<INDArray> attention) {
+        INDArray m = conditioned ? modulation.apply(cond) : null;
+        INDArray x1 = x.add(gate(attention.apply(modulate(norm1.apply(x), m, 0, batch)), m, 2, batch));
+        INDArray ff = mlp.apply(modulate(norm2.apply(x1), m, 3, batch));
+        return x1.addi(gate(ff, m, 5, batch));
+    }
+
+    /**
+     * Backward of {@link #forward}. Returns dx; adds the conditioning gradient into {@code dCond} (shared by
+     * all blocks, so the caller sums it) when the block is conditioned.
+     */
+    public INDArray backward(INDArray dy, INDArray dCond) {
+        INDArray dMod = conditioned ? Nd4j.createUninitialized(dy.dataType(), batch, 6L * channels) : null;
+        // x2 = x1 + gate2·f
+        INDArray df = gated(dy.dup(), 5);
+        if (conditioned) chunk(dMod, 5).assign(Ops.sumPerSample(dy.mul(f), batch));
+        INDArray dm2 = mlp.backward(df);
+        INDArray dh2 = unmodulate(dm2, h2, dMod, 3);
+        INDArray dx1 = norm2.backward(dh2).addi(dy);
+        // x1 = x + gate1·a
+        INDArray da = gated(dx1.dup(), 2);
+        if (conditioned) chunk(dMod, 2).assign(Ops.sumPerSample(dx1.mul(a), batch));
+        INDArray dm1 = attn.backward(da);
+        INDArray dh1 = unmodulate(dm1, h1, dMod, 0);
+        INDArray dx = norm1.backward(dh1).addi(dx1);
+        if (conditioned) {
+            INDArray dc = modulation.backward(dMod);
+            dCond.addi(dc);
+        }
+        return dx;
+    }
+
+    // ---- modulation helpers: chunk i of mod is columns [i·C, (i+1)·C): shift1, scale1, gate1, shift2, scale2, gate2
+
+    private INDArray chunk(INDArray m, int i) {
+        return m.get(NDArrayIndex.all(), NDArrayIndex.interval((long) i * channels, (long) (i + 1) * channels));
+    }
+
+    /** {@code h·(1 + scale) + shift} with shift = chunk {@code i}, scale = chunk {@code i+1}; a new array. */
+    private INDArray modulate(INDArray h, int i) { return modulate(h, mod, i, batch); }
+
+    private INDArray modulate(INDArray h, INDArray m, int i, int batch) {
+        if (m == null) return h;
+        INDArray out = Ops.mulPerSample(h.dup(), chunk(m, i + 1).add(1.0), batch);
+        return Ops.addPerSample(out, chunk(m, i), batch);
+    }
+
+    /** In place: {@code y ·= gate} with gate = chunk {@code i}. */
+    private INDArray gated(INDArray y, int i) { return gate(y, mod, i, batch); }
+
+    private INDArray gate(INDArray y, INDArray m, int i, int batch) {
+        return m == null ? y : Ops.mulPerSample(y, chunk(m, i), batch);
+    }
+
+    /** Backward of {@link #modulate}: fills dShift, dScale into dMod and returns dh. */
+    private INDArray unmodulate(INDArray dm, INDArray h, INDArray dMod, int i) {
+        if (!conditioned) return dm;
+        chunk(dMod, i).assign(Ops.sumPerSample(dm, batch));
+        chunk(dMod, i + 1).assign(Ops.sumPerSample(dm.mul(h), batch));
+        return Ops.mulPerSample(dm, chunk(mod, i + 1).add(1.0), batch);
+    }
+}
