@@ -4,7 +4,6 @@ import io.dcsldm.core.mask.AttentionMask;
 import io.dcsldm.core.mask.TokenGroups;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Multi-head self-attention with a group-block mask ({@link AttentionMask}) and an optional
@@ -50,19 +49,19 @@ public final class MultiHeadAttention {
     public INDArray forward(INDArray x, int batch, AttentionMask mask) {
         this.batch = batch;
         this.mask = mask;
-        INDArray[] s = splitHeads(qkv.forward(x), batch);
+        INDArray[] s = splitQkv(qkv.forward(x), batch);
         q = s[0]; k = s[1]; v = s[2];
         INDArray o = Nd4j.createUninitialized(x.dataType(), q.shape());
         probs = AttentionCore.forward(q, k, v, mask, o);
-        return proj.forward(mergeHeads(o));
+        return proj.forward(Heads.merge(o));
     }
 
     /** Inference over a whole sequence: nothing cached. */
     public INDArray apply(INDArray x, int batch, AttentionMask mask) {
-        INDArray[] s = splitHeads(qkv.apply(x), batch);
+        INDArray[] s = splitQkv(qkv.apply(x), batch);
         INDArray o = Nd4j.createUninitialized(x.dataType(), s[0].shape());
         AttentionCore.forward(s[0], s[1], s[2], mask, o);
-        return proj.apply(mergeHeads(o));
+        return proj.apply(Heads.merge(o));
     }
 
     /**
@@ -71,58 +70,30 @@ public final class MultiHeadAttention {
      * the whole sequence.
      */
     public INDArray applyCached(INDArray xNew, int batch, TokenGroups newGroups, KvCache cache) {
-        INDArray[] s = splitHeads(qkv.apply(xNew), batch);
+        INDArray[] s = splitQkv(qkv.apply(xNew), batch);
         TokenGroups before = cache.groups();
         cache.append(s[1], s[2], newGroups);
         // query indices count from the first new token; key indices from the start of the cache
         AttentionMask m = new AttentionMask(newGroups, before.concat(newGroups), rule);
         INDArray o = Nd4j.createUninitialized(xNew.dataType(), s[0].shape());
         AttentionCore.forward(s[0], cache.keys(), cache.values(), m, o);
-        return proj.apply(mergeHeads(o));
+        return proj.apply(Heads.merge(o));
     }
 
     public INDArray backward(INDArray dy) {
-        INDArray dO = splitOne(proj.backward(dy), batch);
+        INDArray dO = Heads.split(proj.backward(dy), batch, 1, heads)[0];
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), q.shape());
         INDArray dk = Nd4j.zeros(dy.dataType(), k.shape());
         INDArray dv = Nd4j.zeros(dy.dataType(), v.shape());
         AttentionCore.backward(q, k, v, mask, probs, dO, dq, dk, dv);
         dq.muli(scale); // q was scaled after the projection
-        return qkv.backward(mergeQkv(dq, dk, dv));
+        return qkv.backward(Heads.mergeParts(new INDArray[]{dq, dk, dv}));
     }
 
-    /** {@code [B·T, 3C]} → q (scaled), k, v each {@code [B, H, T, d]} contiguous. */
-    private INDArray[] splitHeads(INDArray qkvOut, int batch) {
-        int t = (int) (qkvOut.rows() / batch);
-        INDArray r = qkvOut.reshape(batch, t, 3, heads, headDim);
-        INDArray[] out = new INDArray[3];
-        for (int i = 0; i < 3; i++) {
-            INDArray part = r.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
-            out[i] = part.permute(0, 2, 1, 3).dup('c');
-        }
-        out[0].muli(scale);
-        return out;
-    }
-
-    /** {@code [B·T, C]} → {@code [B, H, T, d]}. */
-    private INDArray splitOne(INDArray x, int batch) {
-        int t = (int) (x.rows() / batch);
-        return x.reshape(batch, t, heads, headDim).permute(0, 2, 1, 3).dup('c');
-    }
-
-    /** {@code [B, H, T, d]} → {@code [B·T, C]}. */
-    private INDArray mergeHeads(INDArray o) {
-        long b = o.size(0), t = o.size(2);
-        return o.permute(0, 2, 1, 3).dup('c').reshape(b * t, channels);
-    }
-
-    private INDArray mergeQkv(INDArray dq, INDArray dk, INDArray dv) {
-        long b = dq.size(0), t = dq.size(2);
-        INDArray out = Nd4j.createUninitialized(dq.dataType(), b, t, 3, heads, headDim);
-        INDArray[] parts = {dq, dk, dv};
-        for (int i = 0; i < 3; i++)
-            out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all())
-                    .assign(parts[i].permute(0, 2, 1, 3));
-        return out.reshape(b * t, 3L * channels);
+    /** {@code [B·T, 3C]} → q (scaled by 1/√d), k, v, each {@code [B, H, T, d]}. */
+    private INDArray[] splitQkv(INDArray qkvOut, int batch) {
+        INDArray[] s = Heads.split(qkvOut, batch, 3, heads);
+        s[0].muli(scale);
+        return s;
     }
 }
