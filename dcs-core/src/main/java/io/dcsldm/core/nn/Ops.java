@@ -47,4 +47,23 @@ public final class Ops {
     public static INDArray sumPerSample(INDArray x, int batch) {
         return x.reshape(batch, x.rows() / batch, x.columns()).sum(1);
     }
+
+    /**
+     * {@code x[s, p, c] += v[p, c]} for {@code x: [S·P, C]} viewed as {@code [S, P, C]}: a per-position term
+     * (positional embedding) shared by every sequence.
+     */
+    public static INDArray addPerPosition(INDArray x, INDArray v, int sequences) {
+        INDArray x3 = x.reshape(sequences, x.rows() / sequences, x.columns());
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(x3, v, x3, 1, 2));
+        return x;
+    }
+
+    /** {@code out[p, c] = Σ_s x[s, p, c]}: the gradient of {@link #addPerPosition}, as one GEMM. */
+    public static INDArray sumOverSequences(INDArray x, int sequences) {
+        long per = x.rows() / sequences;
+        INDArray flat = x.reshape(sequences, per * x.columns());
+        INDArray out = Nd4j.createUninitialized(x.dataType(), 1, per * x.columns());
+        Nd4j.gemm(ones(x.dataType(), sequences), flat, out, false, false, 1.0, 0.0);
+        return out.reshape(per, x.columns());
+    }
 }

@@ -1,0 +1,241 @@
+package io.dcsldm.tok;
+
+import io.dcsldm.core.embed.Sinusoidal;
+import io.dcsldm.core.nn.Ops;
+import io.dcsldm.core.nn.ParamStore;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * DCS-Tok: a scale-aware, multi-level image tokenizer (DESIGN §2).
+ *
+ * <pre>
+ *   image (any scale the grid divides)
+ *     → PatchGrid.extract          scale-aware patches, p = min(h, w) / k
+ *     → Patchifier (PLA)           L·m latent tokens per patch
+ *     → level-major sequence       a prefix of levels is a prefix of the sequence
+ *     → encoder (LCA) → D → c      the latent
+ *     → decoder (LCA) ← c → D      any prefix of levels
+ *     → Depatchifier (LPA)         pixels at any requested scale
+ * </pre>
+ *
+ * <p>Public API: {@link #encode}, {@link Latent#prefix}, {@link #decode}. Images are {@code [B, C, H, W]}
+ * in [0, 1]; latents are normalised per level when statistics have been measured
+ * ({@link #setLatentStats}), so a diffusion model sees unit-scale inputs.</p>
+ *
+ * <p>Training uses {@link #forwardBackward}; modules keep their activations between that call's
+ * forward and backward, so one instance trains one batch at a time.</p>
+ */
+public final class DcsTokenizer {
+    private final TokConfig cfg;
+    private final ParamStore params;
+    private final Patchifier patchifier;
+    private final LevelCausalCoder encoder;
+    private final LevelCausalCoder decoder;
+    private final Depatchifier depatchifier;
+    private final Map<Integer, INDArray> fourierCache = new HashMap<>();
+    private INDArray latentMean; // [L, c] or null (identity)
+    private INDArray latentStd;
+
+    public DcsTokenizer(TokConfig cfg, long seed) {
+        this(cfg, new ParamStore(DataType.FLOAT, seed));
+    }
+
+    public DcsTokenizer(TokConfig cfg, ParamStore params) {
+        cfg.validate();
+        this.cfg = cfg;
+        this.params = params;
+        ParamStore.Scope s = params.scope("tok");
+        this.patchifier = new Patchifier(s.scope("patchifier"), cfg);
+        this.encoder = new LevelCausalCoder(s.scope("encoder"), cfg, cfg.encoderDepth, cfg.width, cfg.latentChannels);
+        this.decoder = new LevelCausalCoder(s.scope("decoder"), cfg, cfg.decoderDepth, cfg.latentChannels, cfg.width);
+        this.depatchifier = new Depatchifier(s.scope("depatchifier"), cfg);
+    }
+
+    public TokConfig config() { return cfg; }
+
+    public ParamStore params() { return params; }
+
+    /** The patch grid of an {@code h × w} image. */
+    public PatchGrid grid(int h, int w) { return PatchGrid.forImage(h, w, cfg.k); }
+
+    /** Token layout of an image of {@code h × w}: depends on the aspect ratio only. */
+    public TokenLayout layout(int h, int w) {
+        PatchGrid g = grid(h, w);
+        return new TokenLayout(cfg.levels, 1, g.gridH(), g.gridW(), cfg.tokensPerLevel);
+    }
+
+    // ------------------------------------------------------------------ inference
+
+    /** Encodes images {@code [B, C, H, W]} in [0, 1] at their own scale into a full (all-level) latent. */
+    public Latent encode(INDArray images) {
+        checkImages(images);
+        int b = (int) images.size(0);
+        PatchGrid g = grid((int) images.size(2), (int) images.size(3));
+        TokenLayout layout = layout(g.height(), g.width());
+        INDArray z = encodeRaw(images, g, layout, b, false);
+        INDArray tokens = z.reshape(b, layout.tokens(), cfg.latentChannels);
+        return new Latent(normalize(tokens, layout, cfg.levels, true), layout, cfg.levels);
+    }
+
+    /** Decodes all levels present in {@code z} at {@code outH × outW} → images {@code [B, C, outH, outW]} in [0, 1]. */
+    public INDArray decode(Latent z, int outH, int outW) {
+        TokenLayout layout = z.layout();
+        PatchGrid out = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW()).atSize(outH, outW);
+        int b = z.batch(), l = z.levels();
+        INDArray raw = normalize(z.tokens().dup('c'), layout, l, false).reshape((long) b * layout.tokens(l), cfg.latentChannels);
+        INDArray dec = decoder.forward(raw, layout, l, b, false);
+        INDArray perPatch = layout.sequenceToPatch(dec, b, l);
+        INDArray y = depatchifier.forward(perPatch, null, fourier(out.patch()), b * layout.patches(), false);
+        return toImage(out.assemble(y.reshape((long) b * layout.patches(), out.pixelsPerPatch(), cfg.channels), cfg.channels));
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * Forward and backward of the reconstruction loss {@code L1 + MSE} for one batch: encode {@code input}
+     * at its scale, decode each sample {@code i} from its first {@code levels[i]} levels at the scale of
+     * {@code target}, compare. Gradients (scaled by {@code weight}, for accumulating sub-batches) are added
+     * into the parameters' gradient buffers. Returns the unweighted loss.
+     */
+    public double forwardBackward(INDArray input, INDArray target, int[] levels, double weight) {
+        checkImages(input);
+        checkImages(target);
+        int b = (int) input.size(0);
+        if (target.size(0) != b || levels.length != b)
+            throw new IllegalArgumentException("input, target and levels must have the same batch size");
+        PatchGrid gin = grid((int) input.size(2), (int) input.size(3));
+        TokenLayout layout = layout(gin.height(), gin.width());
+        PatchGrid gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
+                .atSize((int) target.size(2), (int) target.size(3));
+
+        INDArray z = encodeRaw(input, gin, layout, b, true);
+        INDArray dec = decoder.forward(z, layout, cfg.levels, b, true);
+        INDArray perPatch = layout.sequenceToPatch(dec, b, cfg.levels);
+        INDArray keep = keepMask(levels, layout.patches());
+        INDArray y = depatchifier.forward(perPatch, keep, fourier(gout.patch()), b * layout.patches(), true);
+        INDArray pred = gout.assemble(y.reshape((long) b * layout.patches(), gout.pixelsPerPatch(), cfg.channels), cfg.channels);
+
+        // loss on the [0, 1] scale: pred01 = (y + 1) / 2
+        INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
+        double n = diff.length();
+        double loss = Transforms.abs(diff, true).sumNumber().doubleValue() / n
+                + diff.mul(diff).sumNumber().doubleValue() / n;
+        INDArray dPred = Transforms.sign(diff, true).addi(diff.mul(2.0)).muli(weight * 0.5 / n);
+        INDArray dy = gout.extract(dPred).reshape((long) b * layout.patches() * gout.pixelsPerPatch(), cfg.channels);
+
+        INDArray dPerPatch = depatchifier.backward(dy);
+        INDArray dDec = layout.patchToSequence(dPerPatch, b, cfg.levels);
+        INDArray dz = decoder.backward(dDec);
+        INDArray dSeq = encoder.backward(dz);
+        patchifier.backward(layout.sequenceToPatch(dSeq, b, cfg.levels));
+        return loss;
+    }
+
+    // ------------------------------------------------------------------ latent statistics
+
+    /** Per-level statistics {@code [L, c]}; after this, {@link #encode} returns normalised latents. */
+    public void setLatentStats(INDArray mean, INDArray std) {
+        if (mean.rows() != cfg.levels || mean.columns() != cfg.latentChannels || std.rows() != cfg.levels || std.columns() != cfg.latentChannels)
+            throw new IllegalArgumentException("latent stats must be [" + cfg.levels + ", " + cfg.latentChannels + "]");
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            this.latentMean = mean.castTo(params.dataType()).dup();
+            this.latentStd = std.castTo(params.dataType()).dup();
+        }
+    }
+
+    public INDArray latentMean() { return latentMean; }
+
+    public INDArray latentStd() { return latentStd; }
+
+    /** Raw (unnormalised) latents of a batch, for measuring statistics: {@code [B, T, c]}. */
+    public INDArray encodeUnnormalized(INDArray images) {
+        int b = (int) images.size(0);
+        PatchGrid g = grid((int) images.size(2), (int) images.size(3));
+        TokenLayout layout = layout(g.height(), g.width());
+        return encodeRaw(images, g, layout, b, false).reshape(b, layout.tokens(), cfg.latentChannels);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private INDArray encodeRaw(INDArray images, PatchGrid g, TokenLayout layout, int b, boolean train) {
+        INDArray pix = g.extract(images.mul(2.0).subi(1.0)).reshape((long) b * g.patches() * g.pixelsPerPatch(), cfg.channels);
+        INDArray lat = patchifier.forward(pix, fourier(g.patch()), b * g.patches(), train);
+        INDArray seq = layout.patchToSequence(lat, b, cfg.levels);
+        return encoder.forward(seq, layout, cfg.levels, b, train);
+    }
+
+    /** {@code [B·G, L·m]}: 1 where the token's level is below the sample's level count. */
+    private INDArray keepMask(int[] levels, int patches) {
+        int lm = cfg.tokensPerPatch();
+        float[] keep = new float[levels.length * patches * lm];
+        for (int b = 0; b < levels.length; b++) {
+            if (levels[b] < 1 || levels[b] > cfg.levels)
+                throw new IllegalArgumentException("levels[" + b + "] = " + levels[b] + " not in [1, " + cfg.levels + "]");
+            for (int g = 0; g < patches; g++)
+                for (int j = 0; j < lm; j++)
+                    keep[(b * patches + g) * lm + j] = j / cfg.tokensPerLevel < levels[b] ? 1f : 0f;
+        }
+        return Nd4j.create(keep, new long[]{(long) levels.length * patches, lm}).castTo(params.dataType());
+    }
+
+    /** Fourier features of the pixel centres of a {@code p × p} patch, cached per patch size. */
+    private INDArray fourier(int p) {
+        return fourierCache.computeIfAbsent(p, size -> {
+            try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                PatchGrid one = new PatchGrid(size, size, size, 1, 1);
+                return Sinusoidal.fourier(one.pixelCoords(), cfg.fourierFreqs, params.dataType());
+            }
+        });
+    }
+
+    /** Normalises ({@code forward}) or denormalises tokens {@code [B, T, c]} of the first {@code l} levels in place. */
+    private INDArray normalize(INDArray tokens, TokenLayout layout, int l, boolean forward) {
+        if (latentMean == null) return tokens;
+        int[] lv = layout.tokenLevels(l);
+        INDArray mean = Nd4j.createUninitialized(tokens.dataType(), lv.length, cfg.latentChannels);
+        INDArray std = Nd4j.createUninitialized(tokens.dataType(), lv.length, cfg.latentChannels);
+        for (int i = 0; i < lv.length; i++) {
+            mean.putRow(i, latentMean.getRow(lv[i]));
+            std.putRow(i, latentStd.getRow(lv[i]));
+        }
+        INDArray flat = tokens.reshape(tokens.size(0) * tokens.size(1), tokens.size(2));
+        int b = (int) tokens.size(0);
+        if (forward) {
+            Ops.addPerPosition(flat, mean.neg(), b);
+            divPerPosition(flat, std, b);
+        } else {
+            mulPerPosition(flat, std, b);
+            Ops.addPerPosition(flat, mean, b);
+        }
+        return flat.reshape(tokens.shape());
+    }
+
+    private static void mulPerPosition(INDArray x, INDArray v, int b) {
+        INDArray x3 = x.reshape(b, x.rows() / b, x.columns());
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp(x3, v, x3, 1, 2));
+    }
+
+    private static void divPerPosition(INDArray x, INDArray v, int b) {
+        INDArray x3 = x.reshape(b, x.rows() / b, x.columns());
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp(x3, v, x3, 1, 2));
+    }
+
+    /** Model output in [−1, 1] scale → image in [0, 1], clamped as any image writer would. */
+    private static INDArray toImage(INDArray y) {
+        INDArray img = y.addi(1.0).muli(0.5);
+        return Transforms.min(Transforms.max(img, 0.0, false), 1.0, false);
+    }
+
+    private void checkImages(INDArray images) {
+        if (images.rank() != 4)
+            throw new IllegalArgumentException("images must be [B, C, H, W], got rank " + images.rank());
+        if (images.size(1) != cfg.channels)
+            throw new IllegalArgumentException("images have " + images.size(1) + " channels, the tokenizer expects " + cfg.channels);
+    }
+}
