@@ -6,6 +6,7 @@ import io.dcsldm.core.nn.ParamStore;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.HashMap;
@@ -159,6 +160,48 @@ public final class DcsTokenizer {
         PatchGrid g = grid((int) images.size(2), (int) images.size(3));
         TokenLayout layout = layout(g.height(), g.width());
         return encodeRaw(images, g, layout, b, false).reshape(b, layout.tokens(), cfg.latentChannels);
+    }
+
+    // ------------------------------------------------------------------ causality probes (tests)
+
+    /**
+     * Runs the decoder over all levels of {@code tokens} ([B, T, c], normalised) and over the first
+     * {@code l} levels only; true when the first {@code l} levels' outputs are bit-identical.
+     */
+    boolean decoderPrefixIsCausal(INDArray tokens, int l) {
+        int b = (int) tokens.size(0);
+        TokenLayout layout = new TokenLayout(cfg.levels, 1, (int) Math.round(Math.sqrt(tokens.size(1) / cfg.tokensPerPatch())),
+                (int) Math.round(Math.sqrt(tokens.size(1) / cfg.tokensPerPatch())), cfg.tokensPerLevel);
+        INDArray all = decoder.forward(tokens.dup('c').reshape((long) b * layout.tokens(), cfg.latentChannels), layout, cfg.levels, b, false);
+        INDArray pre = decoder.forward(tokens.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all())
+                .dup('c').reshape((long) b * layout.tokens(l), cfg.latentChannels), layout, l, b, false);
+        INDArray allPre = all.reshape(b, layout.tokens(), all.columns())
+                .get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all());
+        return allPre.equals(pre.reshape(b, layout.tokens(l), pre.columns()));
+    }
+
+    /**
+     * Encodes {@code images} twice, the second time with the patchifier's tokens of levels ≥ {@code l}
+     * replaced by noise; true when the latent tokens of the first {@code l} levels are bit-identical.
+     */
+    boolean encoderPrefixIsCausal(INDArray images, int l) {
+        int b = (int) images.size(0);
+        PatchGrid g = grid((int) images.size(2), (int) images.size(3));
+        TokenLayout layout = layout(g.height(), g.width());
+        INDArray pix = g.extract(images.mul(2.0).subi(1.0)).reshape((long) b * g.patches() * g.pixelsPerPatch(), cfg.channels);
+        INDArray seq = layout.patchToSequence(patchifier.forward(pix, fourier(g.patch()), b * g.patches(), false), b, cfg.levels);
+        INDArray noisy = seq.dup().reshape(b, layout.tokens(), cfg.width);
+        noisy.get(NDArrayIndex.all(), NDArrayIndex.interval(layout.tokens(l), layout.tokens()), NDArrayIndex.all())
+                .assign(Nd4j.randn(seq.dataType(), b, layout.tokens() - layout.tokens(l), cfg.width).muli(10));
+        INDArray a = encoder.forward(seq, layout, cfg.levels, b, false).reshape(b, layout.tokens(), cfg.latentChannels);
+        INDArray c = encoder.forward(noisy.reshape((long) b * layout.tokens(), cfg.width), layout, cfg.levels, b, false)
+                .reshape(b, layout.tokens(), cfg.latentChannels);
+        INDArray[] pre = new INDArray[2];
+        int i = 0;
+        for (INDArray x : new INDArray[]{a, c})
+            pre[i++] = x.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all());
+        boolean higherChanged = !a.equals(c);
+        return higherChanged && pre[0].equals(pre[1]);
     }
 
     // ------------------------------------------------------------------ internals
