@@ -16,8 +16,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code dcs env}: what this JVM and ND4J will run on. Useful first line of every bug report. */
 @Command(name = "env",
-        description = {"Print the runtime environment: ND4J backend and version, BLAS, threads,",
-                       "Java, cores, heap and off-heap limits, OpenMP settings, default data type."})
+        description = {"Print the runtime environment (ND4J backend, BLAS, threads, memory caps).",
+                       "%nReports the ND4J backend and version, BLAS vendor, OpenMP/BLAS/ND4J",
+                       "thread counts, Java version, cores, max heap, JavaCPP off-heap caps,",
+                       "OMP_WAIT_POLICY, OMP_NUM_THREADS and the default data type.",
+                       "Attach its output to bug reports."})
 public final class EnvCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON line instead of a table.")
