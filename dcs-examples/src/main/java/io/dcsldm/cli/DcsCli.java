@@ -74,15 +74,28 @@ public final class DcsCli implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         try {
-            return cl.execute(args);
+            return execute(cl, args);
         } finally {
             out.flush();
             err.flush();
         }
     }
 
+    /**
+     * {@code cl.execute(args)}, plus the one-line report for {@link Error}s (e.g. ND4J's
+     * {@code ExceptionInInitializerError} when no backend loads), which picocli does not hand to
+     * the execution exception handler.
+     */
+    public static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            return report(t, cl.getErr(), debug(null, args));
+        }
+    }
+
     public static void main(String[] args) {
-        int code = commandLine().execute(args);
+        int code = execute(commandLine(), args);
         System.out.flush();
         System.exit(code);
     }
@@ -112,22 +125,52 @@ public final class DcsCli implements Callable<Integer> {
      * Exceptions whose message is written for the user; anything else is reported with its type,
      * because for e.g. {@code NoSuchFileException} the message alone is just a path.
      */
-    private static final Set<Class<? extends Exception>> USER_FACING = Set.of(
+    private static final Set<Class<? extends Throwable>> USER_FACING = Set.of(
             IllegalArgumentException.class, IllegalStateException.class, UnsupportedOperationException.class);
 
     private static int onRuntimeError(Exception ex, CommandLine cmd, ParseResult parseResult) {
-        boolean userFacing = USER_FACING.stream().anyMatch(c -> c.isInstance(ex)) && ex.getMessage() != null;
-        String msg = userFacing
-                ? oneLine(ex.getMessage())
-                : ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + oneLine(ex.getMessage()));
-        boolean debug = debug(parseResult, null);
-        PrintWriter err = cmd.getErr();
-        err.println("error: " + msg + (userFacing || debug ? "" : " (--verbose for the stack trace)"));
+        return report(ex, cmd.getErr(), debug(parseResult, null));
+    }
+
+    /** Prints {@code error: <one line>} (and the stack trace if asked) and returns exit code 1. */
+    static int report(Throwable t, PrintWriter err, boolean debug) {
+        err.println("error: " + describe(t, debug));
         if (debug) {
-            ex.printStackTrace(err);
+            t.printStackTrace(err);
         }
         err.flush();
         return EXIT_RUNTIME;
+    }
+
+    /** The one-line description of a failure: the first cause that says more than its wrapper. */
+    static String describe(Throwable t, boolean debug) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getClass().getSimpleName().equals("NoAvailableBackendException")) {
+                return "ND4J found no usable backend (a -Pcuda build needs an NVIDIA GPU, its driver and the"
+                        + " CUDA 11.6 runtime, see docs/gpu.md; unset DCS_CUDA for the CPU build)";
+            }
+        }
+        Throwable w = t;
+        while (w.getCause() != null && w.getCause() != w && isWrapper(w)) {
+            w = w.getCause();
+        }
+        Throwable c = w;
+        boolean userFacing = c.getMessage() != null && USER_FACING.stream().anyMatch(k -> k.isInstance(c));
+        if (userFacing) {
+            return oneLine(c.getMessage());
+        }
+        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + oneLine(c.getMessage()))
+                + (debug ? "" : " (--verbose for the stack trace)");
+    }
+
+    /** Wrappers add no information: reflective/initializer wrappers, or {@code new X(cause)}. */
+    private static boolean isWrapper(Throwable t) {
+        return t instanceof ExceptionInInitializerError
+                || t instanceof java.lang.reflect.InvocationTargetException
+                || t instanceof java.lang.reflect.UndeclaredThrowableException
+                || t instanceof java.util.concurrent.ExecutionException
+                || t.getMessage() == null
+                || t.getMessage().equals(t.getCause().toString());
     }
 
     /** {@code --verbose} anywhere on the command line, or {@code DCS_DEBUG} set to 1/true. */

@@ -50,7 +50,7 @@ class DcsCliTest {
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
+        int code = DcsCli.execute(cl, args);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -157,11 +157,30 @@ class DcsCliTest {
         }
     }
 
+    @Command(name = "initfail")
+    static final class InitFail implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            // what a failing static initialiser (e.g. ND4J without a backend) looks like
+            throw new ExceptionInInitializerError(new RuntimeException(new java.io.IOException("disk on fire")));
+        }
+    }
+
+    @Command(name = "wrapped")
+    static final class Wrapped implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new RuntimeException(new IllegalArgumentException("latent has 3 levels, asked for 5"));
+        }
+    }
+
     private static CommandLine withTestCommands() {
         CommandLine cl = DcsCli.commandLine();
         cl.addSubcommand(new Boom());
         cl.addSubcommand(new Npe());
         cl.addSubcommand(new BadArg());
+        cl.addSubcommand(new InitFail());
+        cl.addSubcommand(new Wrapped());
         return cl;
     }
 
@@ -177,7 +196,18 @@ class DcsCliTest {
         Run r = run(withTestCommands(), "npe");
         assertEquals(1, r.code());
         assertEquals(1, r.errLines().size(), r.err());
-        assertTrue(r.err().startsWith("error: NullPointerException"), r.err());
+        assertEquals(List.of("error: NullPointerException (--verbose for the stack trace)"), r.errLines());
+    }
+
+    @Test
+    void errorsAreUnwrappedToTheInformativeCause() {
+        Run r = run(withTestCommands(), "initfail");
+        assertEquals(1, r.code());
+        assertEquals(List.of("error: IOException: disk on fire (--verbose for the stack trace)"), r.errLines());
+
+        r = run(withTestCommands(), "wrapped");
+        assertEquals(1, r.code());
+        assertEquals(List.of("error: latent has 3 levels, asked for 5"), r.errLines());
     }
 
     @Test
