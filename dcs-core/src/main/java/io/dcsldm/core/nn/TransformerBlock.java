@@ -57,18 +57,25 @@ public final class TransformerBlock {
         return x1.addi(gated(f.dup(), 5));
     }
 
-    /** Inference forward, nothing cached for backward. */
-    public INDArray apply(INDArray x, INDArray cond, int batch, AttentionMask mask) {
-        return applyWith(x, cond, batch, m -> attn.apply(m, batch, mask));
+    /**
+     * The block's adaLN modulation for a conditioning vector ({@code [B, 6C]}), or null when unconditioned.
+     * Inference computes it once per flow time and reuses it for every level (progressive generation).
+     */
+    public INDArray modulationFor(INDArray cond) {
+        return conditioned ? modulation.apply(cond) : null;
+    }
+
+    /** Inference forward with a precomputed {@link #modulationFor modulation}; nothing cached for backward. */
+    public INDArray apply(INDArray x, INDArray mod, int batch, AttentionMask mask) {
+        return applyWith(x, mod, batch, m -> attn.apply(m, batch, mask));
     }
 
     /** Inference forward for new tokens against a key/value cache (see {@link MultiHeadAttention#applyCached}). */
-    public INDArray applyCached(INDArray xNew, INDArray cond, int batch, TokenGroups newGroups, KvCache cache) {
-        return applyWith(xNew, cond, batch, m -> attn.applyCached(m, batch, newGroups, cache));
+    public INDArray applyCached(INDArray xNew, INDArray mod, int batch, TokenGroups newGroups, KvCache cache) {
+        return applyWith(xNew, mod, batch, m -> attn.applyCached(m, batch, newGroups, cache));
     }
 
-    private INDArray applyWith(INDArray x, INDArray cond, int batch, java.util.function.UnaryOperator<INDArray> attention) {
-        INDArray m = conditioned ? modulation.apply(cond) : null;
+    private INDArray applyWith(INDArray x, INDArray m, int batch, java.util.function.UnaryOperator<INDArray> attention) {
         INDArray x1 = x.add(gate(attention.apply(modulate(norm1.apply(x), m, 0, batch)), m, 2, batch));
         INDArray ff = mlp.apply(modulate(norm2.apply(x1), m, 3, batch));
         return x1.addi(gate(ff, m, 5, batch));

@@ -35,14 +35,26 @@ public final class TransformerStack {
         return x;
     }
 
+    /** Per-block adaLN modulations of a conditioning vector (entries null when unconditioned). */
+    public INDArray[] modulationsFor(INDArray cond) {
+        INDArray[] m = new INDArray[blocks.size()];
+        for (int i = 0; i < m.length; i++) m[i] = blocks.get(i).modulationFor(cond);
+        return m;
+    }
+
     public INDArray apply(INDArray x, INDArray cond, int batch, AttentionMask mask) {
-        for (TransformerBlock b : blocks) x = b.apply(x, cond, batch, mask);
+        return applyModulated(x, modulationsFor(cond), batch, mask);
+    }
+
+    /** Inference with precomputed modulations (see {@link #modulationsFor}). */
+    public INDArray applyModulated(INDArray x, INDArray[] mods, int batch, AttentionMask mask) {
+        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).apply(x, mods[i], batch, mask);
         return x;
     }
 
     /** Cached inference: one {@link KvCache} per block, appended with {@code newGroups}. */
-    public INDArray applyCached(INDArray xNew, INDArray cond, int batch, TokenGroups newGroups, KvCache[] caches) {
-        for (int i = 0; i < blocks.size(); i++) xNew = blocks.get(i).applyCached(xNew, cond, batch, newGroups, caches[i]);
+    public INDArray applyCached(INDArray xNew, INDArray[] mods, int batch, TokenGroups newGroups, KvCache[] caches) {
+        for (int i = 0; i < blocks.size(); i++) xNew = blocks.get(i).applyCached(xNew, mods[i], batch, newGroups, caches[i]);
         return xNew;
     }
 

@@ -1,0 +1,192 @@
+package io.dcsldm.dit;
+
+import io.dcsldm.core.embed.Embedding;
+import io.dcsldm.core.mask.AttentionMask;
+import io.dcsldm.core.mask.TokenGroups;
+import io.dcsldm.core.nn.KvCache;
+import io.dcsldm.core.nn.Linear;
+import io.dcsldm.core.nn.Ops;
+import io.dcsldm.core.nn.ParamStore;
+import io.dcsldm.core.nn.Silu;
+import io.dcsldm.core.nn.TransformerStack;
+import io.dcsldm.tok.TokenLayout;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * DCS-DiT (DESIGN §3.1): a diffusion transformer over DCS-Tok latents with the tokenizer's level-causal
+ * mask, read top to bottom like DiT's {@code models.py}:
+ *
+ * <pre>
+ *   x    = Linear(c → D)(z_t) + grid(t, y, x) + level embedding      per token
+ *   cond = SiLU(TimestepEmbedder(t) + LabelEmbedder(y))              per sample
+ *   x    = adaLN-Zero LCA blocks (x, cond) × depth
+ *   v    = FinalLayer(x, cond)                                        predicted velocity, [B·T, c]
+ * </pre>
+ *
+ * Because every block is level-causal, the velocity of levels {@code ≤ ℓ} depends only on levels
+ * {@code ≤ ℓ}: generation can proceed level by level with a key/value cache ({@link #applyCached}).
+ */
+public final class DcsDiT {
+    private final DitConfig cfg;
+    private final TokenLayout layout;
+    private final int latentChannels;
+    private final ParamStore params;
+    private final Linear in;
+    private final Embedding level;
+    private final TimestepEmbedder timestep;
+    private final LabelEmbedder label;
+    private final Silu condAct = new Silu();
+    private final TransformerStack blocks;
+    private final FinalLayer finalLayer;
+    private int batch;
+
+    public DcsDiT(DitConfig cfg, TokenLayout layout, int latentChannels, ParamStore params) {
+        cfg.validate();
+        this.cfg = cfg;
+        this.layout = layout;
+        this.latentChannels = latentChannels;
+        this.params = params;
+        ParamStore.Scope s = params.scope("dit");
+        this.in = new Linear(s.scope("in"), latentChannels, cfg.width, true);
+        this.level = new Embedding(s.scope("level"), layout.levels(), cfg.width, 0.02);
+        this.timestep = new TimestepEmbedder(s.scope("timestep"), cfg.width, cfg.frequencyWidth);
+        this.label = new LabelEmbedder(s.scope("label"), cfg.classes, cfg.width);
+        this.blocks = new TransformerStack(s.scope("blocks"), cfg.depth, cfg.width, cfg.heads, cfg.mlpRatio * cfg.width, true);
+        this.finalLayer = new FinalLayer(s.scope("final"), cfg.width, latentChannels);
+    }
+
+    public DitConfig config() { return cfg; }
+
+    public TokenLayout layout() { return layout; }
+
+    public ParamStore params() { return params; }
+
+    public int latentChannels() { return latentChannels; }
+
+    public int nullClass() { return label.nullClass(); }
+
+    /** Per-token positional term of tokens {@code [from, to)} of the full sequence: grid + level embedding. */
+    private INDArray positions(int from, int to, boolean train) {
+        INDArray grid = layout.gridEmbedding(layout.levels(), cfg.width, params.dataType())
+                .get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        int[] lv = java.util.Arrays.copyOfRange(layout.tokenLevels(layout.levels()), from, to);
+        INDArray lev = train ? level.forward(lv) : level.apply(lv);
+        return lev.addi(grid);
+    }
+
+    private INDArray condition(double[] t, int[] y, boolean train) {
+        DataType dt = params.dataType();
+        INDArray c = train ? timestep.forward(t, dt).addi(label.forward(y)) : timestep.apply(t, dt).addi(label.apply(y));
+        return train ? condAct.forward(c) : Silu.apply(c);
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * Training forward over the first {@code l} levels: {@code zt: [B·T_l, c]} noisy latents, flow times
+     * {@code t}, labels {@code y} (null class allowed) → predicted velocity {@code [B·T_l, c]}.
+     */
+    public INDArray forward(INDArray zt, double[] t, int[] y, int l) {
+        batch = t.length;
+        int n = layout.tokens(l);
+        INDArray x = in.forward(zt);
+        Ops.addPerPosition(x, positions(0, n, true), batch);
+        INDArray c = condition(t, y, true);
+        AttentionMask mask = AttentionMask.levelCausal(layout.groups(l));
+        x = blocks.forward(x, c, batch, mask);
+        return finalLayer.forward(x, c, batch);
+    }
+
+    /** Backward of {@link #forward}; the input needs no gradient. */
+    public void backward(INDArray dv) {
+        INDArray dCond = Nd4j.zeros(dv.dataType(), batch, cfg.width);
+        INDArray dx = finalLayer.backward(dv, dCond);
+        INDArray dCondBlocks = Nd4j.zeros(dv.dataType(), batch, cfg.width);
+        dx = blocks.backward(dx, dCondBlocks);
+        INDArray dc = condAct.backward(dCond.addi(dCondBlocks));
+        timestep.backward(dc);
+        label.backward(dc);
+        level.backward(Ops.sumOverSequences(dx, batch));
+        in.backwardParamsOnly(dx);
+    }
+
+    // ------------------------------------------------------------------ inference
+
+    /**
+     * Everything a forward needs that depends only on (flow time, label) and not on the tokens: the
+     * activated conditioning vector and every block's adaLN modulation. Computed once per model evaluation
+     * and shared by all levels, so progressive generation does not repeat it per level.
+     */
+    public record Conditioning(int batch, INDArray[] blockModulations, INDArray finalModulation) {}
+
+    public Conditioning condition(double[] t, int[] y) {
+        INDArray c = condition(t, y, false);
+        return new Conditioning(t.length, blocks.modulationsFor(c), finalLayer.modulationFor(c));
+    }
+
+    /** Velocity for all tokens of the first {@code l} levels at once (joint generation). */
+    public INDArray apply(INDArray zt, Conditioning cond, int l) {
+        int b = cond.batch(), n = layout.tokens(l);
+        INDArray x = in.apply(zt);
+        Ops.addPerPosition(x, positions(0, n, false), b);
+        x = blocks.applyModulated(x, cond.blockModulations(), b, AttentionMask.levelCausal(layout.groups(l)));
+        return finalLayer.apply(x, cond.finalModulation(), b);
+    }
+
+    /**
+     * Velocity for the tokens of level {@code l} only, attending to the cached keys/values of levels
+     * {@code < l} (one {@link KvCache} per block, holding those levels' keys/values for the same
+     * conditioning) and appending level {@code l}'s own. Equal to the level-{@code l} rows of {@link #apply}
+     * over the first {@code l + 1} levels.
+     */
+    public INDArray applyCached(INDArray ztLevel, Conditioning cond, int l, KvCache[] caches) {
+        int b = cond.batch();
+        int from = layout.tokens(l), to = layout.tokens(l + 1);
+        INDArray x = in.apply(ztLevel);
+        Ops.addPerPosition(x, positions(from, to, false), b);
+        TokenGroups all = layout.groups(l + 1);
+        TokenGroups newGroups = all.slice(layout.groups(l).count(), all.count());
+        x = blocks.applyCached(x, cond.blockModulations(), b, newGroups, caches);
+        return finalLayer.apply(x, cond.finalModulation(), b);
+    }
+
+    /** One empty cache per block, sized for the whole sequence of {@code batch} samples. */
+    public KvCache[] newCaches(int batch) {
+        KvCache[] c = new KvCache[cfg.depth];
+        for (int i = 0; i < c.length; i++)
+            c[i] = new KvCache(params.dataType(), batch, cfg.heads, layout.tokens(), cfg.width / cfg.heads);
+        return c;
+    }
+
+    /** Multiply-adds of {@link #condition} for {@code b} samples (once per model evaluation). */
+    public long macsConditioning(int b) {
+        long d = cfg.width;
+        return (long) b * (cfg.frequencyWidth * d + d * d + cfg.depth * 6L * d * d + 2L * d * d);
+    }
+
+    /**
+     * Multiply-adds of {@link #apply} over the first {@code l} levels for {@code b} samples, counting the
+     * attention blocks actually computed (masked blocks are skipped), conditioning excluded.
+     */
+    public long macs(int b, int l) {
+        return tokenMacs((long) b * layout.tokens(l), (long) b * AttentionMask.levelCausal(layout.groups(l)).allowedPairs());
+    }
+
+    /** Multiply-adds of {@link #applyCached} for level {@code l}, conditioning excluded. */
+    public long macsCached(int b, int l) {
+        TokenGroups all = layout.groups(l + 1);
+        TokenGroups newGroups = all.slice(layout.groups(l).count(), all.count());
+        long pairs = new AttentionMask(newGroups, all, AttentionMask.LEVEL_TIME_CAUSAL).allowedPairs();
+        return tokenMacs((long) b * (layout.tokens(l + 1) - layout.tokens(l)), (long) b * pairs);
+    }
+
+    /** Per-token work (projections, MLPs, in/out layers) plus attention over the computed (query, key) pairs. */
+    private long tokenMacs(long tokens, long pairs) {
+        long d = cfg.width, h = (long) cfg.mlpRatio * d;
+        long perBlock = tokens * (3 * d * d + d * d + 2 * d * h) + 2 * pairs * d;
+        return cfg.depth * perBlock + tokens * 2L * latentChannels * d;
+    }
+}
