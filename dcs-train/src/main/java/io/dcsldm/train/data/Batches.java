@@ -106,7 +106,11 @@ public final class Batches {
         return mix64(state[0]);
     }
 
-    /** SplitMix64 finaliser (Stafford variant 13). @param z input @return mixed bits */
+    /**
+     * SplitMix64 finaliser (Stafford variant 13).
+     * @param z input
+     * @return mixed bits
+     */
     static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;

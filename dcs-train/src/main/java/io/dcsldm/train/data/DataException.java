@@ -8,7 +8,9 @@ package io.dcsldm.train.data;
 public class DataException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message one-line description naming the file or path concerned */
+    /**
+     * @param message one-line description naming the file or path concerned
+     */
     public DataException(String message) {
         super(message);
     }

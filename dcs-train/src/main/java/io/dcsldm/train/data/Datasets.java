@@ -84,19 +84,29 @@ public final class Datasets {
         this.workingDir = workingDir == null ? Paths.get("").toAbsolutePath() : workingDir.toAbsolutePath();
     }
 
-    /** @return a resolver configured from {@code DCS_DATA_DIR}, {@code dcs.repo} and the working directory */
+    /**
+     * @return a resolver configured from {@code DCS_DATA_DIR}, {@code dcs.repo} and the working directory
+     */
     public static Datasets defaults() {
         String dd = setting(DATA_DIR_KEY);
         Path wd = Paths.get(System.getProperty("user.dir", "")).toAbsolutePath();
         return new Datasets(dd == null ? null : Paths.get(dd), SYSTEM_FASHION_DIR, findRepoRoot().orElse(null), wd);
     }
 
-    /** Shortcut for {@code defaults().resolve(spec)}. @param spec dataset spec @return the resolved source */
+    /**
+     * Shortcut for {@code defaults().resolve(spec)}.
+     * @param spec dataset spec
+     * @return the resolved source
+     */
     public static Source source(String spec) {
         return defaults().resolve(spec);
     }
 
-    /** Shortcut for {@code source(spec).load()}. @param spec dataset spec @return all images */
+    /**
+     * Shortcut for {@code source(spec).load()}.
+     * @param spec dataset spec
+     * @return all images
+     */
     public static ImageSet load(String spec) {
         return source(spec).load();
     }
@@ -112,7 +122,11 @@ public final class Datasets {
         return source(spec).load(limit);
     }
 
-    /** Shortcut for {@code source(spec).describe()}. @param spec dataset spec @return which files serve it */
+    /**
+     * Shortcut for {@code source(spec).describe()}.
+     * @param spec dataset spec
+     * @return which files serve it
+     */
     public static String describe(String spec) {
         return source(spec).describe();
     }
@@ -375,7 +389,9 @@ public final class Datasets {
             this.loader = loader;
         }
 
-        /** @return the spec this source was resolved from */
+        /**
+         * @return the spec this source was resolved from
+         */
         public String spec() {
             return spec;
         }
@@ -388,17 +404,23 @@ public final class Datasets {
             return description;
         }
 
-        /** @return whether the shipped subset stands in for an absent full dataset */
+        /**
+         * @return whether the shipped subset stands in for an absent full dataset
+         */
         public boolean isFallback() {
             return fallback;
         }
 
-        /** @return number of images available (from the IDX header, or the number of image files) */
+        /**
+         * @return number of images available (from the IDX header, or the number of image files)
+         */
         public int size() {
             return size;
         }
 
-        /** @return all images */
+        /**
+         * @return all images
+         */
         public ImageSet load() {
             return load(Integer.MAX_VALUE);
         }

@@ -189,7 +189,9 @@ public final class IdxReader {
             this.gzip = gzip;
         }
 
-        /** @param expectedMagic required magic, or 0 for any unsigned-byte IDX */
+        /**
+         * @param expectedMagic required magic, or 0 for any unsigned-byte IDX
+         */
         static Idx open(Path file, int expectedMagic, String what) {
             if (!Files.exists(file)) {
                 throw new DataException("IDX " + what + " file not found: " + file);

@@ -58,27 +58,37 @@ public final class ImageSet {
         this.source = source == null ? "" : source;
     }
 
-    /** @return number of images N */
+    /**
+     * @return number of images N
+     */
     public int size() {
         return images.length;
     }
 
-    /** @return channels C */
+    /**
+     * @return channels C
+     */
     public int channels() {
         return channels;
     }
 
-    /** @return height H in pixels */
+    /**
+     * @return height H in pixels
+     */
     public int height() {
         return height;
     }
 
-    /** @return width W in pixels */
+    /**
+     * @return width W in pixels
+     */
     public int width() {
         return width;
     }
 
-    /** @return C*H*W, the length of one image array */
+    /**
+     * @return C*H*W, the length of one image array
+     */
     public int pixelsPerImage() {
         return channels * height * width;
     }
@@ -91,7 +101,9 @@ public final class ImageSet {
         return images[i];
     }
 
-    /** @return whether the set carries labels */
+    /**
+     * @return whether the set carries labels
+     */
     public boolean hasLabels() {
         return labels != null;
     }
@@ -108,12 +120,16 @@ public final class ImageSet {
         return labels[i];
     }
 
-    /** @return a copy of the labels, or {@code null} for an unlabelled set */
+    /**
+     * @return a copy of the labels, or {@code null} for an unlabelled set
+     */
     public int[] labels() {
         return labels == null ? null : labels.clone();
     }
 
-    /** @return where the images came from (e.g. a {@link Datasets.Source#describe()} string) */
+    /**
+     * @return where the images came from (e.g. a {@link Datasets.Source#describe()} string)
+     */
     public String source() {
         return source;
     }
@@ -149,7 +165,9 @@ public final class ImageSet {
         return new ImageSet(imgs, labs, channels, height, width, source);
     }
 
-    /** @return all images as a new float32 INDArray {@code [N, C, H, W]} */
+    /**
+     * @return all images as a new float32 INDArray {@code [N, C, H, W]}
+     */
     public INDArray toINDArray() {
         return toINDArray(images, channels, height, width);
     }

@@ -242,54 +242,114 @@ public final class Resample {
 
     // ------------------------------------------------------------------ batches [N, C, H, W]
 
-    /** Batch version of {@link #areaDownsample(float[], int, int, int, int)}. @param x {@code [N,C,H,W]} @param factor integer factor @return {@code [N,C,H/f,W/f]} float32 */
+    /**
+     * Batch version of {@link #areaDownsample(float[], int, int, int, int)}.
+     * @param x {@code [N,C,H,W]}
+     * @param factor integer factor
+     * @return {@code [N,C,H/f,W/f]} float32
+     */
     public static INDArray areaDownsample(INDArray x, int factor) {
         return map(x, (img, c, h, w) -> areaDownsample(img, c, h, w, factor), sizes(x)[2] / Math.max(1, factor),
                 sizes(x)[3] / Math.max(1, factor));
     }
 
-    /** Batch version of {@link #area(float[], int, int, int, int, int)}. @param x {@code [N,C,H,W]} @param outH height @param outW width @return float32 result */
+    /**
+     * Batch version of {@link #area(float[], int, int, int, int, int)}.
+     * @param x {@code [N,C,H,W]}
+     * @param outH height
+     * @param outW width
+     * @return float32 result
+     */
     public static INDArray area(INDArray x, int outH, int outW) {
         return map(x, (img, c, h, w) -> area(img, c, h, w, outH, outW), outH, outW);
     }
 
-    /** Batch version of {@link #bilinear(float[], int, int, int, int, int)}. @param x {@code [N,C,H,W]} @param outH height @param outW width @return float32 result */
+    /**
+     * Batch version of {@link #bilinear(float[], int, int, int, int, int)}.
+     * @param x {@code [N,C,H,W]}
+     * @param outH height
+     * @param outW width
+     * @return float32 result
+     */
     public static INDArray bilinear(INDArray x, int outH, int outW) {
         return map(x, (img, c, h, w) -> bilinear(img, c, h, w, outH, outW), outH, outW);
     }
 
-    /** Batch version of {@link #bicubic(float[], int, int, int, int, int)}. @param x {@code [N,C,H,W]} @param outH height @param outW width @return float32 result */
+    /**
+     * Batch version of {@link #bicubic(float[], int, int, int, int, int)}.
+     * @param x {@code [N,C,H,W]}
+     * @param outH height
+     * @param outW width
+     * @return float32 result
+     */
     public static INDArray bicubic(INDArray x, int outH, int outW) {
         return map(x, (img, c, h, w) -> bicubic(img, c, h, w, outH, outW), outH, outW);
     }
 
-    /** Batch version of {@link #resize(float[], int, int, int, int, int)}. @param x {@code [N,C,H,W]} @param outH height @param outW width @return float32 result */
+    /**
+     * Batch version of {@link #resize(float[], int, int, int, int, int)}.
+     * @param x {@code [N,C,H,W]}
+     * @param outH height
+     * @param outW width
+     * @return float32 result
+     */
     public static INDArray resize(INDArray x, int outH, int outW) {
         return map(x, (img, c, h, w) -> resize(img, c, h, w, outH, outW), outH, outW);
     }
 
-    /** Batch version of {@link #padTo(float[], int, int, int, int, int, PadMode)}. @param x {@code [N,C,H,W]} @param outH height @param outW width @param mode fill @return float32 result */
+    /**
+     * Batch version of {@link #padTo(float[], int, int, int, int, int, PadMode)}.
+     * @param x {@code [N,C,H,W]}
+     * @param outH height
+     * @param outW width
+     * @param mode fill
+     * @return float32 result
+     */
     public static INDArray padTo(INDArray x, int outH, int outW, PadMode mode) {
         return map(x, (img, c, h, w) -> padTo(img, c, h, w, outH, outW, mode), outH, outW);
     }
 
-    /** Batch version of {@link #centerCrop(float[], int, int, int, int, int)}. @param x {@code [N,C,H,W]} @param outH height @param outW width @return float32 result */
+    /**
+     * Batch version of {@link #centerCrop(float[], int, int, int, int, int)}.
+     * @param x {@code [N,C,H,W]}
+     * @param outH height
+     * @param outW width
+     * @return float32 result
+     */
     public static INDArray centerCrop(INDArray x, int outH, int outW) {
         return map(x, (img, c, h, w) -> centerCrop(img, c, h, w, outH, outW), outH, outW);
     }
 
-    /** {@link #resize(float[], int, int, int, int, int)} on every image. @param s images @param outH height @param outW width @return new set, same labels */
+    /**
+     * {@link #resize(float[], int, int, int, int, int)} on every image.
+     * @param s images
+     * @param outH height
+     * @param outW width
+     * @return new set, same labels
+     */
     public static ImageSet resize(ImageSet s, int outH, int outW) {
         return map(s, (img, c, h, w) -> resize(img, c, h, w, outH, outW), outH, outW, "resize " + outH + "x" + outW);
     }
 
-    /** {@link #areaDownsample(float[], int, int, int, int)} on every image. @param s images @param factor integer factor @return new set, same labels */
+    /**
+     * {@link #areaDownsample(float[], int, int, int, int)} on every image.
+     * @param s images
+     * @param factor integer factor
+     * @return new set, same labels
+     */
     public static ImageSet areaDownsample(ImageSet s, int factor) {
         return map(s, (img, c, h, w) -> areaDownsample(img, c, h, w, factor), s.height() / Math.max(1, factor),
                 s.width() / Math.max(1, factor), "area/" + factor);
     }
 
-    /** {@link #padTo(float[], int, int, int, int, int, PadMode)} on every image. @param s images @param outH height @param outW width @param mode fill @return new set, same labels */
+    /**
+     * {@link #padTo(float[], int, int, int, int, int, PadMode)} on every image.
+     * @param s images
+     * @param outH height
+     * @param outW width
+     * @param mode fill
+     * @return new set, same labels
+     */
     public static ImageSet padTo(ImageSet s, int outH, int outW, PadMode mode) {
         return map(s, (img, c, h, w) -> padTo(img, c, h, w, outH, outW, mode), outH, outW,
                 "pad " + outH + "x" + outW + " " + mode);

@@ -98,22 +98,30 @@ public final class PcaBaseline {
         return new PcaBaseline(d, n, mean, ev, Nd4j.create(cols, new long[] {d, d}, DataType.DOUBLE));
     }
 
-    /** @return input dimension d */
+    /**
+     * @return input dimension d
+     */
     public int dimension() {
         return dim;
     }
 
-    /** @return number of images fitted on */
+    /**
+     * @return number of images fitted on
+     */
     public int samples() {
         return samples;
     }
 
-    /** @return the mean image (copy) */
+    /**
+     * @return the mean image (copy)
+     */
     public double[] mean() {
         return mean.clone();
     }
 
-    /** @return variances along the components, descending (copy) */
+    /**
+     * @return variances along the components, descending (copy)
+     */
     public double[] eigenvalues() {
         return eigenvalues.clone();
     }

@@ -54,12 +54,16 @@ public final class SymmetricEigen {
         return new SymmetricEigen(values, vectors);
     }
 
-    /** @return eigenvalues, descending (the backing array) */
+    /**
+     * @return eigenvalues, descending (the backing array)
+     */
     public double[] values() {
         return values;
     }
 
-    /** @return eigenvectors: {@code vectors()[k]} is the unit vector of {@code values()[k]} (the backing array) */
+    /**
+     * @return eigenvectors: {@code vectors()[k]} is the unit vector of {@code values()[k]} (the backing array)
+     */
     public double[][] vectors() {
         return vectors;
     }

@@ -85,4 +85,12 @@ class PcaBaselineTest {
         assertTrue(ends[0] < psnr[0]);
         assertTrue(ends[1] > 60, "full reconstruction " + ends[1]);
     }
+
+    @Test
+    void reportCommandRuns() {
+        String r = PcaReport.run("fashion-mnist:train", 300, "fashion-mnist:test", 100, 8, 32);
+        System.out.println(r);
+        org.junit.jupiter.api.Assertions.assertTrue(r.contains("PCA fitted on 300 images (d=784), evaluated on 100 images"), r);
+        org.junit.jupiter.api.Assertions.assertTrue(r.contains("k=  32  mean PSNR"), r);
+    }
 }
