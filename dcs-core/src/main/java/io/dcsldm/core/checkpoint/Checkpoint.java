@@ -45,6 +45,7 @@ public final class Checkpoint {
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(builder.metadata));
     }
 
+    /** A builder for a checkpoint of the current format version. */
     public static Builder builder() {
         return new Builder();
     }
@@ -156,6 +157,7 @@ public final class Checkpoint {
             return this;
         }
 
+        /** The number of optimizer steps taken; 0 by default. */
         public Builder step(long step) {
             if (step < 0) {
                 throw new IllegalArgumentException("step must be >= 0, got " + step);
@@ -164,31 +166,37 @@ public final class Checkpoint {
             return this;
         }
 
+        /** The RNG state to restore on resume, opaque to the format (copied); empty by default. */
         public Builder rngState(byte[] rngState) {
             this.rngState = Objects.requireNonNull(rngState, "rngState").clone();
             return this;
         }
 
+        /** The resolved config as YAML (see {@code ConfigLoader.toYaml}); empty by default. */
         public Builder configYaml(String configYaml) {
             this.configYaml = Objects.requireNonNull(configYaml, "configYaml");
             return this;
         }
 
+        /** Required: what kind of model the tensors belong to, e.g. {@code dcs-tok}. */
         public Builder modelKind(String modelKind) {
             this.modelKind = requireNonBlank(modelKind, "modelKind");
             return this;
         }
 
+        /** Required: the fingerprint of the model config (see {@code ConfigLoader.fingerprint}). */
         public Builder configFingerprint(String configFingerprint) {
             this.configFingerprint = requireNonBlank(configFingerprint, "configFingerprint");
             return this;
         }
 
+        /** Adds one metadata entry (code version, seed, ...); a repeated key replaces the value in place. */
         public Builder metadata(String key, String value) {
             metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
+        /** Adds every entry of {@code entries} in its iteration order. */
         public Builder metadata(Map<String, String> entries) {
             entries.forEach(this::metadata);
             return this;
@@ -208,6 +216,7 @@ public final class Checkpoint {
             return this;
         }
 
+        /** @throws IllegalStateException if {@code modelKind} or {@code configFingerprint} was not set */
         public Checkpoint build() {
             if (modelKind == null || configFingerprint == null) {
                 throw new IllegalStateException("a checkpoint needs a modelKind and a configFingerprint");

@@ -26,19 +26,20 @@ final class TensorBytes {
     private static final Map<DataType, String> NAMES = new EnumMap<>(DataType.class);
     private static final Map<String, DataType> TYPES = new HashMap<>();
 
+    // ND4J's newer names (INT32, ...) are aliases of the same constants an array reports (INT, ...)
     static {
         name(DataType.DOUBLE, "float64");
         name(DataType.FLOAT, "float32");
-        name(DataType.HALF, "float16");
+        name(DataType.FLOAT16, "float16");
         name(DataType.BFLOAT16, "bfloat16");
-        name(DataType.LONG, "int64");
-        name(DataType.INT, "int32");
-        name(DataType.SHORT, "int16");
-        name(DataType.BYTE, "int8");
+        name(DataType.INT64, "int64");
+        name(DataType.INT32, "int32");
+        name(DataType.INT16, "int16");
+        name(DataType.INT8, "int8");
         name(DataType.UINT64, "uint64");
         name(DataType.UINT32, "uint32");
         name(DataType.UINT16, "uint16");
-        name(DataType.UBYTE, "uint8");
+        name(DataType.UINT8, "uint8");
         name(DataType.BOOL, "bool");
     }
 

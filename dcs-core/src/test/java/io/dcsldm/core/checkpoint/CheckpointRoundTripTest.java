@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -123,6 +125,23 @@ class CheckpointRoundTripTest {
         Checkpoint checkpoint = sample(Map.of("p", param), Map.of());
         param.addi(10f); // training goes on after the snapshot
         assertBitIdentical("p", Nd4j.createFromArray(1f, 2f, 3f), checkpoint.tensor("p"));
+    }
+
+    @Test
+    void tensorsFromAWorkspaceOutliveIt() {
+        // training steps run inside a reused workspace (ND4J-NOTES pitfall 1); its memory is recycled
+        WorkspaceConfiguration config = WorkspaceConfiguration.builder().initialSize(1 << 20).build();
+        Checkpoint checkpoint;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(config, "checkpoint-test")) {
+            INDArray inWorkspace = Nd4j.createFromArray(1f, 2f, 3f).mul(2f);
+            assertTrue(inWorkspace.isAttached());
+            checkpoint = sample(Map.of("p", inWorkspace), Map.of());
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(config, "checkpoint-test")) {
+            Nd4j.createFromArray(9f, 9f, 9f).mul(9f); // reuses the memory the array lived in
+        }
+        assertFalse(checkpoint.tensor("p").isAttached());
+        assertBitIdentical("p", Nd4j.createFromArray(2f, 4f, 6f), checkpoint.tensor("p"));
     }
 
     @Test
