@@ -1,0 +1,16 @@
+package io.dcsldm.core.config;
+
+/**
+ * A config section with checks that {@link Range} cannot express, typically between fields (a patch size
+ * that must divide an image size). {@link ConfigLoader} calls {@link #validate} after binding, once every
+ * field of the section (and of its sub-sections) has passed its own checks.
+ */
+public interface SelfValidating {
+
+    /**
+     * @throws InvalidValueException naming the offending key relative to this section, e.g.
+     *     {@code new InvalidValueException("patchSize", "must divide imageSize 64, got 7")}; the loader
+     *     prefixes the section's own key and the file name
+     */
+    void validate();
+}
