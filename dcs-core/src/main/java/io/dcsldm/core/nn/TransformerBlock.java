@@ -51,10 +51,10 @@ public final class TransformerBlock {
         mod = conditioned ? modulation.forward(cond) : null;
         h1 = norm1.forward(x);
         a = attn.forward(modulate(h1, 0), batch, mask);
-        INDArray x1 = x.add(gated(a, 2));
+        INDArray x1 = gated(a.dup(), 2).addi(x); // a and f stay ungated: backward needs them for dGate
         h2 = norm2.forward(x1);
         f = mlp.forward(modulate(h2, 3));
-        return x1.addi(gated(f, 5));
+        return x1.addi(gated(f.dup(), 5));
     }
 
     /** Inference forward, nothing cached for backward. */
