@@ -149,7 +149,7 @@ public final class DcsDiT {
         Ops.addPerPosition(x, positions(from, to, false), b);
         TokenGroups all = layout.groups(l + 1);
         TokenGroups newGroups = all.slice(layout.groups(l).count(), all.count());
-        x = blocks.applyCached(x, cond.blockModulations(), b, newGroups, caches);
+        x = blocks.applyCachedModulated(x, cond.blockModulations(), b, newGroups, caches);
         return finalLayer.apply(x, cond.finalModulation(), b);
     }
 

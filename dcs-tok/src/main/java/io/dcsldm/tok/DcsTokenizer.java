@@ -3,6 +3,7 @@ package io.dcsldm.tok;
 import io.dcsldm.core.embed.Sinusoidal;
 import io.dcsldm.core.nn.Ops;
 import io.dcsldm.core.nn.ParamStore;
+import io.dcsldm.core.runtime.Profiler;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -115,12 +116,16 @@ public final class DcsTokenizer {
         PatchGrid gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
                 .atSize((int) target.size(2), (int) target.size(3));
 
+        long t = Profiler.start();
         INDArray z = encodeRaw(input, gin, layout, b, true);
+        t = lap("tok.encode.fwd", t);
         INDArray dec = decoder.forward(z, layout, cfg.levels, b, true);
         INDArray perPatch = layout.sequenceToPatch(dec, b, cfg.levels);
+        t = lap("tok.decoder.fwd", t);
         INDArray keep = keepMask(levels, layout.patches());
         INDArray y = depatchifier.forward(perPatch, keep, fourier(gout.patch()), b * layout.patches(), true);
         INDArray pred = gout.assemble(y.reshape((long) b * layout.patches(), gout.pixelsPerPatch(), cfg.channels), cfg.channels);
+        t = lap("tok.lpa.fwd." + gout.height(), t);
 
         // loss on the [0, 1] scale: pred01 = (y + 1) / 2
         INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
@@ -129,13 +134,23 @@ public final class DcsTokenizer {
                 + diff.mul(diff).sumNumber().doubleValue() / n;
         INDArray dPred = Transforms.sign(diff, true).addi(diff.mul(2.0)).muli(weight * 0.5 / n);
         INDArray dy = gout.extract(dPred).reshape((long) b * layout.patches() * gout.pixelsPerPatch(), cfg.channels);
+        t = lap("tok.loss", t);
 
         INDArray dPerPatch = depatchifier.backward(dy);
+        t = lap("tok.lpa.bwd." + gout.height(), t);
         INDArray dDec = layout.patchToSequence(dPerPatch, b, cfg.levels);
         INDArray dz = decoder.backward(dDec);
+        t = lap("tok.decoder.bwd", t);
         INDArray dSeq = encoder.backward(dz);
+        t = lap("tok.encoder.bwd", t);
         patchifier.backward(layout.sequenceToPatch(dSeq, b, cfg.levels));
+        lap("tok.pla.bwd." + gin.height(), t);
         return loss;
+    }
+
+    private static long lap(String section, long start) {
+        Profiler.stop(section, start);
+        return Profiler.start();
     }
 
     // ------------------------------------------------------------------ latent statistics

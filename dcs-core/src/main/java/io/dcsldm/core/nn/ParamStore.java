@@ -94,13 +94,40 @@ public final class ParamStore {
         return m;
     }
 
-    /** A name prefix over a store; modules take one and never see their siblings' names. */
-    public record Scope(ParamStore store, String prefix) {
-        public Scope scope(String sub) { return new Scope(store, prefix + "." + sub); }
+    /**
+     * A name prefix over a store; modules take one and never see their siblings' names.
+     *
+     * <p>A {@link #shared() shared} scope returns the existing parameter when a name is already registered
+     * (same shape required) instead of failing. Two module instances built on the same shared scope use
+     * one set of weights but keep separate activations, so a step can run the same layer on several
+     * inputs (e.g. the patchifier once per input resolution) and the gradients add up in one buffer.</p>
+     */
+    public record Scope(ParamStore store, String prefix, boolean isShared) {
+        public Scope(ParamStore store, String prefix) { this(store, prefix, false); }
+        public Scope scope(String sub) { return new Scope(store, prefix + "." + sub, isShared); }
+        public Scope shared() { return new Scope(store, prefix, true); }
         public String name(String local) { return prefix + "." + local; }
-        public Param normal(String local, double std, boolean decay, long... shape) { return store.normal(name(local), std, decay, shape); }
-        public Param uniform(String local, double a, boolean decay, long... shape) { return store.uniform(name(local), a, decay, shape); }
-        public Param constant(String local, double v, boolean decay, long... shape) { return store.constant(name(local), v, decay, shape); }
+        public Param normal(String local, double std, boolean decay, long... shape) {
+            Param p = existing(local, shape);
+            return p != null ? p : store.normal(name(local), std, decay, shape);
+        }
+        public Param uniform(String local, double a, boolean decay, long... shape) {
+            Param p = existing(local, shape);
+            return p != null ? p : store.uniform(name(local), a, decay, shape);
+        }
+        public Param constant(String local, double v, boolean decay, long... shape) {
+            Param p = existing(local, shape);
+            return p != null ? p : store.constant(name(local), v, decay, shape);
+        }
         public DataType dataType() { return store.dataType(); }
+
+        private Param existing(String local, long[] shape) {
+            if (!isShared || !store.contains(name(local))) return null;
+            Param p = store.get(name(local));
+            if (!java.util.Arrays.equals(p.value().shape(), shape))
+                throw new IllegalArgumentException("shared parameter " + name(local) + " has shape "
+                        + java.util.Arrays.toString(p.value().shape()) + ", requested " + java.util.Arrays.toString(shape));
+            return p;
+        }
     }
 }

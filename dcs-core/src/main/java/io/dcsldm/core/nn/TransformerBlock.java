@@ -65,13 +65,26 @@ public final class TransformerBlock {
         return conditioned ? modulation.apply(cond) : null;
     }
 
+    /** Inference forward, nothing cached for backward. {@code cond: [B, C]} or null when unconditioned. */
+    public INDArray apply(INDArray x, INDArray cond, int batch, AttentionMask mask) {
+        return applyModulated(x, modulationFor(cond), batch, mask);
+    }
+
     /** Inference forward with a precomputed {@link #modulationFor modulation}; nothing cached for backward. */
-    public INDArray apply(INDArray x, INDArray mod, int batch, AttentionMask mask) {
+    public INDArray applyModulated(INDArray x, INDArray mod, int batch, AttentionMask mask) {
         return applyWith(x, mod, batch, m -> attn.apply(m, batch, mask));
     }
 
     /** Inference forward for new tokens against a key/value cache (see {@link MultiHeadAttention#applyCached}). */
-    public INDArray applyCached(INDArray xNew, INDArray mod, int batch, TokenGroups newGroups, KvCache cache) {
+    public INDArray applyCached(INDArray xNew, INDArray cond, int batch, TokenGroups newGroups, KvCache cache) {
+        return applyCachedModulated(xNew, modulationFor(cond), batch, newGroups, cache);
+    }
+
+    /**
+     * Inference forward for new tokens against a key/value cache (see {@link MultiHeadAttention#applyCached}),
+     * with a precomputed {@link #modulationFor modulation}.
+     */
+    public INDArray applyCachedModulated(INDArray xNew, INDArray mod, int batch, TokenGroups newGroups, KvCache cache) {
         return applyWith(xNew, mod, batch, m -> attn.applyCached(m, batch, newGroups, cache));
     }
 

@@ -48,13 +48,13 @@ public final class TransformerStack {
 
     /** Inference with precomputed modulations (see {@link #modulationsFor}). */
     public INDArray applyModulated(INDArray x, INDArray[] mods, int batch, AttentionMask mask) {
-        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).apply(x, mods[i], batch, mask);
+        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).applyModulated(x, mods[i], batch, mask);
         return x;
     }
 
     /** Cached inference: one {@link KvCache} per block, appended with {@code newGroups}. */
-    public INDArray applyCached(INDArray xNew, INDArray[] mods, int batch, TokenGroups newGroups, KvCache[] caches) {
-        for (int i = 0; i < blocks.size(); i++) xNew = blocks.get(i).applyCached(xNew, mods[i], batch, newGroups, caches[i]);
+    public INDArray applyCachedModulated(INDArray xNew, INDArray[] mods, int batch, TokenGroups newGroups, KvCache[] caches) {
+        for (int i = 0; i < blocks.size(); i++) xNew = blocks.get(i).applyCachedModulated(xNew, mods[i], batch, newGroups, caches[i]);
         return xNew;
     }
 

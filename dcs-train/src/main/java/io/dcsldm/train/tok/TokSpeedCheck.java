@@ -37,7 +37,9 @@ public final class TokSpeedCheck {
                 return l;
             });
             avg = s == 0 ? loss : 0.9 * avg + 0.1 * loss;
+            if (s == 4) io.dcsldm.core.runtime.Profiler.reset();
             if (s % 10 == 9) System.out.printf("step %d loss %.4f  %.0f ms/step%n", s + 1, avg, (System.nanoTime() - t0) / 1e6 / (s + 1));
         }
+        System.out.println(io.dcsldm.core.runtime.Profiler.report());
     }
 }
