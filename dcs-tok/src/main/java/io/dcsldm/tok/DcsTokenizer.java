@@ -41,6 +41,8 @@ public final class DcsTokenizer {
     private final LevelCausalCoder decoder;
     private final Depatchifier depatchifier;
     private final Map<Integer, INDArray> fourierCache = new HashMap<>();
+    private final Map<Integer, Patchifier> patchifiers = new HashMap<>();
+    private final Map<Integer, Depatchifier> depatchifiers = new HashMap<>();
     private INDArray latentMean; // [L, c] or null (identity)
     private INDArray latentStd;
 
@@ -99,11 +101,12 @@ public final class DcsTokenizer {
 
     // ------------------------------------------------------------------ training
 
+    /** One training sample: its input rendering, its target rendering (any sizes the grid divides) and its level count. */
+    public record Sample(INDArray input, INDArray target, int levels) {}
+
     /**
-     * Forward and backward of the reconstruction loss {@code L1 + MSE} for one batch: encode {@code input}
-     * at its scale, decode each sample {@code i} from its first {@code levels[i]} levels at the scale of
-     * {@code target}, compare. Gradients (scaled by {@code weight}, for accumulating sub-batches) are added
-     * into the parameters' gradient buffers. Returns the unweighted loss.
+     * Forward and backward of the reconstruction loss {@code L1 + MSE} for one batch with a single input
+     * and a single target size (see {@link #forwardBackward(java.util.List, double)}).
      */
     public double forwardBackward(INDArray input, INDArray target, int[] levels, double weight) {
         checkImages(input);
@@ -111,41 +114,124 @@ public final class DcsTokenizer {
         int b = (int) input.size(0);
         if (target.size(0) != b || levels.length != b)
             throw new IllegalArgumentException("input, target and levels must have the same batch size");
-        PatchGrid gin = grid((int) input.size(2), (int) input.size(3));
-        TokenLayout layout = layout(gin.height(), gin.width());
-        PatchGrid gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
-                .atSize((int) target.size(2), (int) target.size(3));
+        java.util.List<Sample> samples = new java.util.ArrayList<>();
+        for (int i = 0; i < b; i++)
+            samples.add(new Sample(input.get(NDArrayIndex.interval(i, i + 1)), target.get(NDArrayIndex.interval(i, i + 1)), levels[i]));
+        return forwardBackward(samples, weight);
+    }
+
+    /**
+     * Forward and backward of the reconstruction loss {@code L1 + MSE} (mean per sample, then over samples)
+     * for samples whose input and target sizes may all differ (asymmetric scale alignment, DESIGN §2.6):
+     * each sample is encoded at its input size and decoded from its first {@code levels} levels at its
+     * target size. Inputs are grouped by size for the patchifier and targets for the depatchifier (one
+     * module instance per patch size, sharing weights); the encoder and decoder run on the whole batch.
+     * Gradients, scaled by {@code weight}, are added into the parameters' buffers. Returns the loss.
+     */
+    public double forwardBackward(java.util.List<Sample> samples, double weight) {
+        int b = samples.size();
+        if (b == 0) throw new IllegalArgumentException("empty batch");
+        for (Sample smp : samples) {
+            checkImages(smp.input());
+            checkImages(smp.target());
+        }
+        TokenLayout layout = layout((int) samples.get(0).input().size(2), (int) samples.get(0).input().size(3));
+        int g = layout.patches(), lm = cfg.tokensPerPatch();
+        // encoder batch order: samples sorted by input size
+        java.util.TreeMap<Long, java.util.List<Integer>> byIn = groupBy(samples, true);
+        int[] order = byIn.values().stream().flatMap(java.util.List::stream).mapToInt(Integer::intValue).toArray();
+        int[] position = new int[b];
+        for (int i = 0; i < b; i++) position[order[i]] = i;
 
         long t = Profiler.start();
-        INDArray z = encodeRaw(input, gin, layout, b, true);
-        t = lap("tok.encode.fwd", t);
-        INDArray dec = decoder.forward(z, layout, cfg.levels, b, true);
-        INDArray perPatch = layout.sequenceToPatch(dec, b, cfg.levels);
+        java.util.List<INDArray> latents = new java.util.ArrayList<>();
+        java.util.List<Patchifier> usedPla = new java.util.ArrayList<>();
+        for (java.util.List<Integer> members : byIn.values()) {
+            INDArray in = stack(samples, members, true);
+            PatchGrid gin = grid((int) in.size(2), (int) in.size(3));
+            if (!layout(gin.height(), gin.width()).equals(layout))
+                throw new IllegalArgumentException("all inputs of a batch must share one patch grid (aspect ratio)");
+            Patchifier pla = patchifierFor(gin.patch());
+            usedPla.add(pla);
+            INDArray pix = gin.extract(in.mul(2.0).subi(1.0)).reshape((long) members.size() * g * gin.pixelsPerPatch(), cfg.channels);
+            latents.add(pla.forward(pix, fourier(gin.patch()), members.size() * g, true));
+        }
+        INDArray lat = latents.size() == 1 ? latents.get(0) : Nd4j.concat(0, latents.toArray(new INDArray[0]));
+        t = lap("tok.pla.fwd", t);
+        INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, true);
+        t = lap("tok.encoder.fwd", t);
+        INDArray perPatch = layout.sequenceToPatch(decoder.forward(z, layout, cfg.levels, b, true), b, cfg.levels);
         t = lap("tok.decoder.fwd", t);
-        INDArray keep = keepMask(levels, layout.patches());
-        INDArray y = depatchifier.forward(perPatch, keep, fourier(gout.patch()), b * layout.patches(), true);
-        INDArray pred = gout.assemble(y.reshape((long) b * layout.patches(), gout.pixelsPerPatch(), cfg.channels), cfg.channels);
-        t = lap("tok.lpa.fwd." + gout.height(), t);
 
-        // loss on the [0, 1] scale: pred01 = (y + 1) / 2
-        INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
-        double n = diff.length();
-        double loss = Transforms.abs(diff, true).sumNumber().doubleValue() / n
-                + diff.mul(diff).sumNumber().doubleValue() / n;
-        INDArray dPred = Transforms.sign(diff, true).addi(diff.mul(2.0)).muli(weight * 0.5 / n);
-        INDArray dy = gout.extract(dPred).reshape((long) b * layout.patches() * gout.pixelsPerPatch(), cfg.channels);
-        t = lap("tok.loss", t);
-
-        INDArray dPerPatch = depatchifier.backward(dy);
-        t = lap("tok.lpa.bwd." + gout.height(), t);
-        INDArray dDec = layout.patchToSequence(dPerPatch, b, cfg.levels);
-        INDArray dz = decoder.backward(dDec);
+        INDArray dPerPatch = Nd4j.zeros(perPatch.dataType(), perPatch.shape());
+        double loss = 0;
+        for (java.util.List<Integer> members : groupBy(samples, false).values()) {
+            int n = members.size();
+            INDArray target = stack(samples, members, false);
+            PatchGrid gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
+                    .atSize((int) target.size(2), (int) target.size(3));
+            INDArray[] rows = new INDArray[n];
+            int[] levels = new int[n];
+            for (int i = 0; i < n; i++) {
+                int p = position[members.get(i)];
+                rows[i] = perPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all());
+                levels[i] = samples.get(members.get(i)).levels();
+            }
+            Depatchifier lpa = depatchifierFor(gout.patch());
+            INDArray y = lpa.forward(n == 1 ? rows[0] : Nd4j.concat(0, rows), keepMask(levels, g), fourier(gout.patch()), n * g, true);
+            INDArray pred = gout.assemble(y.reshape((long) n * g, gout.pixelsPerPatch(), cfg.channels), cfg.channels);
+            t = lap("tok.lpa.fwd", t);
+            // per-sample mean on the [0, 1] scale: pred01 = (y + 1) / 2; each sample weighs 1/b
+            INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
+            double per = diff.length() / n;
+            loss += (Transforms.abs(diff, true).sumNumber().doubleValue() + diff.mul(diff).sumNumber().doubleValue()) / per / b;
+            INDArray dPred = Transforms.sign(diff, true).addi(diff.mul(2.0)).muli(weight * 0.5 / per / b);
+            INDArray dRows = lpa.backward(gout.extract(dPred).reshape((long) n * g * gout.pixelsPerPatch(), cfg.channels));
+            for (int i = 0; i < n; i++) {
+                int p = position[members.get(i)];
+                dPerPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all())
+                        .assign(dRows.get(NDArrayIndex.interval((long) i * g * lm, (long) (i + 1) * g * lm), NDArrayIndex.all()));
+            }
+            t = lap("tok.lpa.bwd", t);
+        }
+        INDArray dz = decoder.backward(layout.patchToSequence(dPerPatch, b, cfg.levels));
         t = lap("tok.decoder.bwd", t);
-        INDArray dSeq = encoder.backward(dz);
+        INDArray dLat = layout.sequenceToPatch(encoder.backward(dz), b, cfg.levels);
         t = lap("tok.encoder.bwd", t);
-        patchifier.backward(layout.sequenceToPatch(dSeq, b, cfg.levels));
-        lap("tok.pla.bwd." + gin.height(), t);
+        long row = 0;
+        int k = 0;
+        for (java.util.List<Integer> members : byIn.values()) {
+            long n = (long) members.size() * g * lm;
+            usedPla.get(k++).backward(dLat.get(NDArrayIndex.interval(row, row + n), NDArrayIndex.all()));
+            row += n;
+        }
+        lap("tok.pla.bwd", t);
         return loss;
+    }
+
+    /** Sample indices grouped by input (or target) size, groups ordered by size. */
+    private static java.util.TreeMap<Long, java.util.List<Integer>> groupBy(java.util.List<Sample> samples, boolean input) {
+        java.util.TreeMap<Long, java.util.List<Integer>> m = new java.util.TreeMap<>();
+        for (int i = 0; i < samples.size(); i++) {
+            INDArray x = input ? samples.get(i).input() : samples.get(i).target();
+            m.computeIfAbsent((x.size(2) << 32) | x.size(3), key -> new java.util.ArrayList<>()).add(i);
+        }
+        return m;
+    }
+
+    private static INDArray stack(java.util.List<Sample> samples, java.util.List<Integer> members, boolean input) {
+        INDArray[] xs = new INDArray[members.size()];
+        for (int i = 0; i < xs.length; i++) xs[i] = input ? samples.get(members.get(i)).input() : samples.get(members.get(i)).target();
+        return xs.length == 1 ? xs[0] : Nd4j.concat(0, xs);
+    }
+
+    /** One patchifier per input patch size, all sharing the weights of the first (separate activations). */
+    private Patchifier patchifierFor(int patch) {
+        return patchifiers.computeIfAbsent(patch, p -> new Patchifier(params.scope("tok").scope("patchifier").shared(), cfg));
+    }
+
+    private Depatchifier depatchifierFor(int patch) {
+        return depatchifiers.computeIfAbsent(patch, p -> new Depatchifier(params.scope("tok").scope("depatchifier").shared(), cfg));
     }
 
     private static long lap(String section, long start) {

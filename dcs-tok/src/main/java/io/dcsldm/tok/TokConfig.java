@@ -24,10 +24,11 @@ public class TokConfig {
     public int decoderDepth = 4;
     /** Width of the pixel-side attention in the patchifier and depatchifier. */
     public int pixelWidth = 64;
-    public int pixelHeads = 2;
     /** Fourier frequencies per normalised in-patch coordinate. */
     public int fourierFreqs = 6;
     public int mlpRatio = 4;
+    /** MLP width ratio of the per-pixel and per-query MLPs in the patchifier and depatchifier. */
+    public int pixelMlpRatio = 2;
 
     /** Throws with the offending key when a value is out of range. */
     public void validate() {
@@ -42,11 +43,10 @@ public class TokConfig {
         positive("encoderDepth", encoderDepth);
         positive("decoderDepth", decoderDepth);
         positive("pixelWidth", pixelWidth);
-        positive("pixelHeads", pixelHeads);
         positive("mlpRatio", mlpRatio);
+        positive("pixelMlpRatio", pixelMlpRatio);
         if (fourierFreqs < 0 || fourierFreqs > 16) throw new IllegalArgumentException("key 'fourierFreqs' must be in [0, 16], got " + fourierFreqs);
         if (width % heads != 0) throw new IllegalArgumentException("key 'width' (" + width + ") must be divisible by 'heads' (" + heads + ")");
-        if (pixelWidth % pixelHeads != 0) throw new IllegalArgumentException("key 'pixelWidth' (" + pixelWidth + ") must be divisible by 'pixelHeads' (" + pixelHeads + ")");
         if (width % 2 != 0) throw new IllegalArgumentException("key 'width' must be even, got " + width);
     }
 

@@ -39,7 +39,6 @@ class DcsTokenizerTest {
         c.encoderDepth = 2;
         c.decoderDepth = 2;
         c.pixelWidth = 8;
-        c.pixelHeads = 2;
         c.fourierFreqs = 2;
         c.mlpRatio = 2;
         return c;

@@ -2,6 +2,7 @@ package io.dcsldm.core.nn;
 
 import io.dcsldm.core.mask.AttentionMask;
 import io.dcsldm.core.mask.TokenGroups;
+import io.dcsldm.core.runtime.Profiler;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -48,13 +49,22 @@ public final class TransformerBlock {
     /** Training forward. {@code cond: [B, C]} (already activated) or null for an unconditioned block. */
     public INDArray forward(INDArray x, INDArray cond, int batch, AttentionMask mask) {
         this.batch = batch;
+        long t = Profiler.start();
         mod = conditioned ? modulation.forward(cond) : null;
         h1 = norm1.forward(x);
-        a = attn.forward(modulate(h1, 0), batch, mask);
+        INDArray m1 = modulate(h1, 0);
+        t = lap("block.fwd.norm1+mod", t);
+        a = attn.forward(m1, batch, mask);
+        t = lap("block.fwd.attn", t);
         INDArray x1 = gated(a.dup(), 2).addi(x); // a and f stay ungated: backward needs them for dGate
         h2 = norm2.forward(x1);
-        f = mlp.forward(modulate(h2, 3));
-        return x1.addi(gated(f.dup(), 5));
+        INDArray m2 = modulate(h2, 3);
+        t = lap("block.fwd.norm2+mod", t);
+        f = mlp.forward(m2);
+        t = lap("block.fwd.mlp", t);
+        INDArray out = x1.addi(gated(f.dup(), 5));
+        lap("block.fwd.residual", t);
+        return out;
     }
 
     /**
@@ -100,23 +110,35 @@ public final class TransformerBlock {
      */
     public INDArray backward(INDArray dy, INDArray dCond) {
         INDArray dMod = conditioned ? Nd4j.createUninitialized(dy.dataType(), batch, 6L * channels) : null;
+        long t = Profiler.start();
         // x2 = x1 + gate2·f
         INDArray df = gated(dy.dup(), 5);
         if (conditioned) chunk(dMod, 5).assign(Ops.sumPerSample(dy.mul(f), batch));
+        t = lap("block.bwd.gate2", t);
         INDArray dm2 = mlp.backward(df);
+        t = lap("block.bwd.mlp", t);
         INDArray dh2 = unmodulate(dm2, h2, dMod, 3);
         INDArray dx1 = norm2.backward(dh2).addi(dy);
+        t = lap("block.bwd.norm2+mod", t);
         // x1 = x + gate1·a
         INDArray da = gated(dx1.dup(), 2);
         if (conditioned) chunk(dMod, 2).assign(Ops.sumPerSample(dx1.mul(a), batch));
+        t = lap("block.bwd.gate1", t);
         INDArray dm1 = attn.backward(da);
+        t = lap("block.bwd.attn", t);
         INDArray dh1 = unmodulate(dm1, h1, dMod, 0);
         INDArray dx = norm1.backward(dh1).addi(dx1);
+        lap("block.bwd.norm1+mod", t);
         if (conditioned) {
             INDArray dc = modulation.backward(dMod);
             dCond.addi(dc);
         }
         return dx;
+    }
+
+    private static long lap(String section, long start) {
+        Profiler.stop(section, start);
+        return Profiler.start();
     }
 
     // ---- modulation helpers: chunk i of mod is columns [i·C, (i+1)·C): shift1, scale1, gate1, shift2, scale2, gate2

@@ -7,9 +7,7 @@ import io.dcsldm.train.data.Resample;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -23,8 +21,8 @@ import java.util.SplittableRandom;
  * {@code ℓ} levels only, so every prefix is a trained decoder input.</li>
  * </ul>
  *
- * Samples that share (input size, output size) run as one sub-batch; gradients of sub-batches add up,
- * each weighted by its share of the batch, so the step equals a per-sample mean over the whole batch.
+ * The tokenizer groups samples by input size for its patchifier and by output size for its
+ * depatchifier and runs the encoder and decoder once on the whole batch.
  */
 public final class TokenizerObjective {
     private final DcsTokenizer tokenizer;
@@ -55,21 +53,12 @@ public final class TokenizerObjective {
      */
     public double forwardBackward(ImageSet batch, long seed, long step) {
         List<Draw> draws = draws(batch.size(), seed, step);
-        Map<Long, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < draws.size(); i++)
-            groups.computeIfAbsent(((long) draws.get(i).inSize << 32) | draws.get(i).outSize, k -> new ArrayList<>()).add(i);
-        double loss = 0;
-        int n = batch.size();
-        for (List<Integer> members : groups.values()) {
-            Draw first = draws.get(members.get(0));
-            int[] idx = members.stream().mapToInt(Integer::intValue).toArray();
-            int[] levels = members.stream().mapToInt(i -> draws.get(i).levels()).toArray();
-            INDArray in = render(batch, idx, first.inSize());
-            INDArray target = render(batch, idx, first.outSize());
-            double w = (double) idx.length / n;
-            loss += w * tokenizer.forwardBackward(in, target, levels, w);
+        List<DcsTokenizer.Sample> samples = new ArrayList<>(draws.size());
+        for (int i = 0; i < draws.size(); i++) {
+            Draw d = draws.get(i);
+            samples.add(new DcsTokenizer.Sample(render(batch, new int[]{i}, d.inSize()), render(batch, new int[]{i}, d.outSize()), d.levels()));
         }
-        return loss;
+        return tokenizer.forwardBackward(samples, 1.0);
     }
 
     /** Images {@code idx} of the batch rendered at {@code size × size} (aspect ratio kept for square data). */
