@@ -19,7 +19,10 @@ public final class Subcommands {
     private Subcommands() {}
 
     public static final List<Class<?>> ALL = List.of(
+            BenchCommand.class,
             EnvCommand.class,
+            EvalTokenizerCommand.class,
+            TrainTokenizerCommand.class,
             CommandLine.HelpCommand.class
     );
 }

@@ -99,6 +99,33 @@ public final class DcsTokenizer {
         return toImage(out.assemble(y.reshape((long) b * layout.patches(), out.pixelsPerPatch(), cfg.channels), cfg.channels));
     }
 
+    /**
+     * Content-adaptive token allocation (DESIGN §2.7): for each image the smallest number of levels whose
+     * reconstruction at the image's own size reaches {@code targetPsnr} dB (PSNR over the whole frame,
+     * data range 1), or {@code L} when no prefix does. Resolution does not enter: the same content needs
+     * the same levels at any scale.
+     */
+    public int[] levelsFor(INDArray images, double targetPsnr) {
+        Latent z = encode(images);
+        int b = (int) images.size(0), h = (int) images.size(2), w = (int) images.size(3);
+        int[] out = new int[b];
+        java.util.Arrays.fill(out, cfg.levels);
+        boolean[] done = new boolean[b];
+        for (int l = 1; l <= cfg.levels; l++) {
+            INDArray diff = decode(z.prefix(l), h, w).subi(images);
+            INDArray mse = diff.muli(diff).reshape(b, -1).mean(1);
+            for (int i = 0; i < b; i++) {
+                double m = mse.getDouble(i);
+                double psnr = m <= 0 ? Double.POSITIVE_INFINITY : -10 * Math.log10(m);
+                if (!done[i] && psnr >= targetPsnr) {
+                    out[i] = l;
+                    done[i] = true;
+                }
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ training
 
     /** One training sample: its input rendering, its target rendering (any sizes the grid divides) and its level count. */

@@ -1,0 +1,56 @@
+package io.dcsldm.train.tok;
+
+import io.dcsldm.core.config.Range;
+import io.dcsldm.core.config.SelfValidating;
+import io.dcsldm.tok.TokConfig;
+import io.dcsldm.train.loop.TrainConfig;
+
+import java.util.List;
+
+/** The whole YAML config of {@code dcs train-tokenizer}: model, training loop and data. */
+public class TokTrainConfig implements SelfValidating {
+    public TokConfig model = new TokConfig();
+    public TrainConfig train = new TrainConfig();
+    public Data data = new Data();
+
+    /** Where images come from and at which sizes the tokenizer trains. */
+    public static class Data implements SelfValidating {
+        /** Dataset spec of the training split (see Datasets), e.g. {@code fashion-mnist:train}. */
+        public String train = "fashion-mnist:train";
+        /** Dataset spec of the evaluation split. */
+        public String test = "fashion-mnist:test";
+        /** Use at most this many training images (0 = all). */
+        @Range(min = 0)
+        public int limit = 0;
+        /** Native size after zero padding (28×28 Fashion-MNIST → 32×32 so that k = 4 divides it). */
+        @Range(min = 1)
+        public int nativeSize = 32;
+        /** Input/output sizes drawn per sample (asymmetric scale alignment). */
+        public List<Integer> sizes = List.of(16, 32, 64);
+        /** Test images scored at each periodic evaluation. */
+        @Range(min = 1)
+        public int evalImages = 256;
+        /** Training images encoded to measure the per-level latent statistics. */
+        @Range(min = 1)
+        public int statsImages = 2000;
+
+        @Override
+        public void validate() {
+            if (sizes.isEmpty()) throw new io.dcsldm.core.config.InvalidValueException("sizes", "must list at least one size");
+            for (int s : sizes)
+                if (s <= 0) throw new io.dcsldm.core.config.InvalidValueException("sizes", "sizes must be > 0, got " + s);
+        }
+    }
+
+    @Override
+    public void validate() {
+        try {
+            model.validate();
+        } catch (IllegalArgumentException e) {
+            throw new io.dcsldm.core.config.InvalidValueException("model", e.getMessage());
+        }
+        for (int s : data.sizes)
+            if (s % model.k != 0)
+                throw new io.dcsldm.core.config.InvalidValueException("data.sizes", "size " + s + " is not a multiple of model.k = " + model.k);
+    }
+}

@@ -1,0 +1,59 @@
+package io.dcsldm.train.tok;
+
+import io.dcsldm.core.checkpoint.Checkpoint;
+import io.dcsldm.core.checkpoint.CheckpointException;
+import io.dcsldm.core.checkpoint.CheckpointIO;
+import io.dcsldm.core.config.ConfigLoader;
+import io.dcsldm.core.nn.Param;
+import io.dcsldm.tok.DcsTokenizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A trained tokenizer as a file: the weights (the EMA weights of a training run), the latent statistics
+ * and the config that built it. {@link #load} reads such an export and also a training checkpoint of
+ * {@code dcs train-tokenizer} (taking its EMA weights).
+ */
+public final class TokenizerModel {
+    private TokenizerModel() {}
+
+    /** A loaded tokenizer with the config it was trained with. */
+    public record Loaded(DcsTokenizer tokenizer, TokTrainConfig config) {}
+
+    /** Writes the tokenizer's current weights, statistics and config (atomically). */
+    public static void save(Path file, DcsTokenizer tok, TokTrainConfig config) {
+        Checkpoint.Builder b = Checkpoint.builder().modelKind(TokenizerTask.MODEL_KIND)
+                .configFingerprint(ConfigLoader.fingerprint(config, "model")).configYaml(ConfigLoader.toYaml(config))
+                .metadata("content", "weights");
+        for (Param p : tok.params().all()) b.tensor(p.name(), p.value());
+        if (tok.latentMean() != null) {
+            b.tensor("extra/latent_mean", tok.latentMean());
+            b.tensor("extra/latent_std", tok.latentStd());
+        }
+        if (file.getParent() != null) file.getParent().toFile().mkdirs();
+        CheckpointIO.write(file, b.build());
+    }
+
+    public static Loaded load(Path file) {
+        Checkpoint c = CheckpointIO.read(file);
+        if (!TokenizerTask.MODEL_KIND.equals(c.modelKind()))
+            throw new CheckpointException("checkpoint " + file + " holds a '" + c.modelKind() + "' model, not a tokenizer (dcs-tok)");
+        TokTrainConfig cfg = ConfigLoader.parse(c.configYaml(), file + " (embedded config)", TokTrainConfig.class, List.of());
+        DcsTokenizer tok = new DcsTokenizer(cfg.model, 0);
+        boolean ema = c.tensors().containsKey("ema/" + tok.params().all().get(0).name());
+        for (Param p : tok.params().all()) {
+            String key = (ema ? "ema/" : "") + p.name();
+            INDArray v = c.tensors().get(key);
+            if (v == null) throw new CheckpointException("checkpoint " + file + " has no tensor '" + key + "' for this tokenizer config");
+            if (!java.util.Arrays.equals(v.shape(), p.value().shape()))
+                throw new CheckpointException("checkpoint " + file + ": tensor '" + key + "' has shape " + java.util.Arrays.toString(v.shape())
+                        + ", the model expects " + java.util.Arrays.toString(p.value().shape()));
+            p.value().assign(v);
+        }
+        INDArray mean = c.tensors().get("extra/latent_mean");
+        if (mean != null) tok.setLatentStats(mean, c.tensors().get("extra/latent_std"));
+        return new Loaded(tok, cfg);
+    }
+}

@@ -1,0 +1,88 @@
+package io.dcsldm.train.tok;
+
+import io.dcsldm.core.config.ConfigLoader;
+import io.dcsldm.core.nn.ParamStore;
+import io.dcsldm.tok.DcsTokenizer;
+import io.dcsldm.train.data.Datasets;
+import io.dcsldm.train.data.ImageSet;
+import io.dcsldm.train.data.Resample;
+import io.dcsldm.train.loop.TrainTask;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * DCS-Tok as a {@link TrainTask}: batches of padded native-size images, the asymmetric-scale objective,
+ * periodic PSNR per level count, and the per-level latent statistics (measured with the EMA weights at
+ * each evaluation and saved with the checkpoint) that normalise latents for the diffusion model.
+ */
+public final class TokenizerTask implements TrainTask<ImageSet> {
+    public static final String MODEL_KIND = "dcs-tok";
+    private final TokTrainConfig config;
+    private final DcsTokenizer tokenizer;
+    private final TokenizerObjective objective;
+    private final ImageSet train;
+    private final ImageSet test;
+
+    public TokenizerTask(TokTrainConfig config) {
+        this.config = config;
+        this.tokenizer = new DcsTokenizer(config.model, config.train.seed);
+        this.objective = new TokenizerObjective(tokenizer, config.data.sizes.stream().mapToInt(Integer::intValue).toArray());
+        this.train = pad(Datasets.load(config.data.train, config.data.limit), config.data.nativeSize);
+        this.test = pad(Datasets.load(config.data.test, config.data.evalImages), config.data.nativeSize);
+        if (train.channels() != config.model.channels)
+            throw new IllegalArgumentException("dataset " + config.data.train + " has " + train.channels()
+                    + " channels, model.channels is " + config.model.channels);
+    }
+
+    /** Zero-pads images to {@code size × size} (centred), e.g. 28 → 32. */
+    public static ImageSet pad(ImageSet s, int size) {
+        if (s.height() == size && s.width() == size) return s;
+        if (s.height() > size || s.width() > size)
+            throw new IllegalArgumentException("images of " + s.height() + "×" + s.width() + " are larger than data.nativeSize " + size);
+        return Resample.padTo(s, size, size, Resample.PadMode.ZERO);
+    }
+
+    public DcsTokenizer tokenizer() { return tokenizer; }
+
+    public ImageSet trainSet() { return train; }
+
+    @Override public String modelKind() { return MODEL_KIND; }
+
+    @Override public ParamStore params() { return tokenizer.params(); }
+
+    @Override public int datasetSize() { return train.size(); }
+
+    @Override public ImageSet loadBatch(int[] indices, long step) { return train.select(indices); }
+
+    @Override public double forwardBackward(ImageSet batch, long seed, long step) {
+        return objective.forwardBackward(batch, seed, step);
+    }
+
+    /** PSNR at native size for every level count on the evaluation images, and fresh latent statistics. */
+    @Override public Map<String, Double> evaluate(long step) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        double[] psnr = TokenizerEval.nativePsnrPerLevel(tokenizer, test, 64);
+        for (int l = 0; l < psnr.length; l++) m.put("psnr_l" + (l + 1), psnr[l]);
+        LatentStats.measure(tokenizer, train.head(Math.min(train.size(), config.data.statsImages)), 128);
+        return m;
+    }
+
+    @Override public Map<String, INDArray> extraState() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        if (tokenizer.latentMean() != null) {
+            m.put("latent_mean", tokenizer.latentMean());
+            m.put("latent_std", tokenizer.latentStd());
+        }
+        return m;
+    }
+
+    @Override public void loadExtraState(Map<String, INDArray> state) {
+        if (state.containsKey("latent_mean")) tokenizer.setLatentStats(state.get("latent_mean"), state.get("latent_std"));
+    }
+
+    @Override public String configYaml() { return ConfigLoader.toYaml(config); }
+
+    @Override public String configFingerprint() { return ConfigLoader.fingerprint(config, "model"); }
+}
