@@ -18,6 +18,17 @@ public final class TrainerChild {
     private TrainerChild() {
     }
 
+    /** A long run that checkpoints after every step; {@code pad} floats of dummy parameters make writes slow. */
+    static TinyConfig checkpointLoopConfig(int pad) {
+        TinyConfig c = TinyConfig.small(1_000_000);
+        c.model.padParams = pad;
+        c.train.checkpointEvery = 1;
+        c.train.evalEvery = 0;
+        c.train.logEvery = 1000;
+        c.train.keepCheckpoints = 2;
+        return c;
+    }
+
     public static void main(String[] args) {
         try {
             Path dir = Path.of(args[1]);
@@ -28,12 +39,7 @@ public final class TrainerChild {
                     System.out.println("STOPPED " + r.endStep());
                 }
                 case "ckpt-loop" -> {
-                    TinyConfig c = TinyConfig.small(1_000_000);
-                    c.model.padParams = Integer.parseInt(args[2]);
-                    c.train.checkpointEvery = 1;
-                    c.train.evalEvery = 0;
-                    c.train.logEvery = 1000;
-                    c.train.keepCheckpoints = 2;
+                    TinyConfig c = checkpointLoopConfig(Integer.parseInt(args[2]));
                     System.out.println("STARTED");
                     new Trainer<>(dir, c.train, new TinyTask(c)).progressBar(false).run();
                 }
