@@ -35,6 +35,8 @@ public class TinyConfig {
         @Range(min = 0) public double noise = 0.05;
         /** Test hooks: steps (0-based) whose loss is NaN, and the step whose batch fails to load (-1: none). */
         public List<Long> nanSteps = new ArrayList<>();
+        /** Steps (0-based) whose gradient gets an infinite entry while the loss stays finite. */
+        public List<Long> infGradSteps = new ArrayList<>();
         public long failLoadAt = -1;
     }
 

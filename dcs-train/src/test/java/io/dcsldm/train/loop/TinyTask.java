@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  * noise drawn from {@code Rng.mix(seed, step, ...)} (so randomness is exercised) and counts the samples
  * it has seen in an extra-state tensor (so extra state must survive a resume).
  */
-public final class TinyTask implements TrainTask<TinyTask.Batch> {
+public class TinyTask implements TrainTask<TinyTask.Batch> {
     /** Host-side batch: inputs {@code [B·T, in]} and targets {@code [B·T, out]}, row-major. */
     public record Batch(int size, float[] x, float[] t) {
     }
@@ -132,6 +132,9 @@ public final class TinyTask implements TrainTask<TinyTask.Batch> {
             pad.grad().assign(pad.value()).muli(1e-3); // a tiny pull to zero so the pad trains too
         }
         seen.addi(batch.size());
+        if (cfg.data.infGradSteps.contains(step)) {
+            head.weight().grad().addi(Double.POSITIVE_INFINITY);
+        }
         if (cfg.data.nanSteps.contains(step)) {
             return Double.NaN;
         }
