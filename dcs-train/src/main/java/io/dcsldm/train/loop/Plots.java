@@ -8,6 +8,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,12 +24,15 @@ import java.util.Map;
 
 /**
  * {@code plots/loss.png} (training loss per logged step; log scale while every loss is positive) and {@code plots/eval.png}
- * (every evaluation metric per evaluation step; written once an evaluation returned a metric), drawn
+ * (one panel per evaluation metric; written once an evaluation returned a metric), drawn
  * from the rows of {@code metrics.jsonl} with XChart, headless. Each file is written to a temporary file
  * and renamed, so a viewer never sees half a PNG. A plotting failure is logged, never fatal.
  */
 final class Plots {
     private static final Logger log = LoggerFactory.getLogger(Plots.class);
+
+    /** Keys of an eval row that are not metrics. */
+    private static final java.util.Set<String> NOT_METRICS = java.util.Set.of("type", "step", "ms");
 
     private Plots() {
     }
@@ -48,7 +55,7 @@ final class Plots {
                 } else if (type.equals("eval")) {
                     for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
                         Map.Entry<String, JsonNode> f = it.next();
-                        if (!f.getKey().equals("type") && !f.getKey().equals("step") && f.getValue().isNumber()) {
+                        if (!NOT_METRICS.contains(f.getKey()) && f.getValue().isNumber()) {
                             eval.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(new double[]{step, f.getValue().asDouble()});
                         }
                     }
@@ -64,14 +71,26 @@ final class Plots {
                 save(chart, dir.resolve("loss.png"));
             }
             if (!eval.isEmpty()) {
-                XYChart chart = new XYChartBuilder().width(800).height(500).title("evaluation (EMA weights)")
-                        .xAxisTitle("step").yAxisTitle("value").build();
+                // one panel per metric, stacked: metrics of different scales stay readable
+                List<BufferedImage> panels = new ArrayList<>();
                 for (Map.Entry<String, List<double[]>> e : eval.entrySet()) {
+                    XYChart chart = new XYChartBuilder().width(800).height(300)
+                            .title(e.getKey() + " (EMA weights)").xAxisTitle("step").yAxisTitle(e.getKey()).build();
+                    chart.getStyler().setLegendVisible(false);
                     double[] x = e.getValue().stream().mapToDouble(p -> p[0]).toArray();
                     double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
                     chart.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE);
+                    panels.add(BitmapEncoder.getBufferedImage(chart));
                 }
-                save(chart, dir.resolve("eval.png"));
+                BufferedImage all = new BufferedImage(800, 300 * panels.size(), BufferedImage.TYPE_INT_RGB);
+                Graphics2D g = all.createGraphics();
+                for (int i = 0; i < panels.size(); i++) {
+                    g.drawImage(panels.get(i), 0, 300 * i, null);
+                }
+                g.dispose();
+                ByteArrayOutputStream png = new ByteArrayOutputStream();
+                ImageIO.write(all, "png", png);
+                save(png.toByteArray(), dir.resolve("eval.png"));
             }
         } catch (IOException | RuntimeException e) {
             log.warn("could not write plots to {}: {}", dir, e.toString());
@@ -79,7 +98,10 @@ final class Plots {
     }
 
     private static void save(XYChart chart, Path file) throws IOException {
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        save(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG), file);
+    }
+
+    private static void save(byte[] png, Path file) throws IOException {
         Path tmp = file.resolveSibling(".tmp-" + file.getFileName());
         Files.write(tmp, png);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
