@@ -50,8 +50,8 @@ import java.util.Optional;
  * {@link TrainTask#forwardBackward}, global-norm clipping, then — if the loss and the gradient norm are
  * finite — AdamW at the scheduled learning rate ({@link LrSchedule}) and the EMA update. A non-finite step
  * is skipped and logged; {@link TrainConfig#maxBadSteps} consecutive ones abort the run with a
- * {@link TrainingException}. The only values copied to the host during a step are the loss (returned by
- * the task) and the gradient norms.
+ * {@link TrainingException}. The only values copied to the host during a step are two scalars: the loss
+ * (returned by the task) and the global gradient norm.
  *
  * <p>Given a run directory that holds an intact checkpoint, {@link #run} resumes from the newest one and
  * produces bit-identically the parameters an uninterrupted run would have (see the determinism contract in
@@ -67,6 +67,9 @@ public final class Trainer<B> {
     public static final String METRICS_FILE = "metrics.jsonl";
     public static final String CHECKPOINT_DIR = "checkpoints";
     public static final String PLOT_DIR = "plots";
+
+    /** System property that turns the progress bar on or off ({@code true}/{@code false}) when not set in code. */
+    public static final String PROGRESS_PROPERTY = "dcs.progressBar";
 
     static final String OPT_PREFIX = "opt/";
     static final String EMA_PREFIX = "ema/";
@@ -90,7 +93,10 @@ public final class Trainer<B> {
         ConfigLoader.validate(config, "train config");
     }
 
-    /** Forces the progress bar on or off; by default it is shown only when a console is attached. */
+    /**
+     * Forces the progress bar (stderr: step, loss, ETA) on or off; by default it follows the system property
+     * {@value #PROGRESS_PROPERTY}, else is shown only when a console is attached.
+     */
     public Trainer<B> progressBar(boolean enabled) {
         this.progressBar = enabled;
         return this;
@@ -130,18 +136,23 @@ public final class Trainer<B> {
         Optional<Path> latest = CheckpointRotation.latest(ckptDir);
         if (latest.isPresent()) {
             resume(latest.get(), opt, ema, st);
+        } else if (!CheckpointRotation.checkpointFiles(ckptDir).isEmpty()) {
+            // starting over would rotate the damaged files away; let a person decide
+            throw new TrainingException(ckptDir + " holds " + CheckpointRotation.checkpointFiles(ckptDir).size()
+                    + " checkpoint files but none is intact (see the warnings above); move them away to start"
+                    + " over, or use a new run directory");
         }
         long start = st.step;
+        if (start >= stopAfter) {
+            log.info("nothing to do: the run in {} is already at step {} (asked to stop after {})", runDir, start, stopAfter);
+            return new TrainResult(start, start, Double.NaN, st.skipped, Map.of(), null, Double.NaN);
+        }
         writeAtomically(runDir.resolve(CONFIG_FILE), configYaml);
         RunInfo.write(runDir.resolve(RUN_INFO_FILE), cfg, task, start);
         if (start == 0) {
             log.info("training {} ({} parameters) for {} steps in {}", task.modelKind(), store.count(), cfg.steps, runDir);
         } else {
             log.info("resuming {} at step {} of {} from {}", task.modelKind(), start, cfg.steps, latest.get());
-        }
-        if (start >= stopAfter) {
-            log.info("nothing to do: the run is already at step {} (asked to stop after {})", start, stopAfter);
-            return new TrainResult(start, start, Double.NaN, st.skipped, Map.of(), null, Double.NaN);
         }
 
         BatchOrder order = new BatchOrder(task.datasetSize(), cfg.batchSize, cfg.seed);
@@ -153,7 +164,7 @@ public final class Trainer<B> {
         double lastLoss = Double.NaN;
         double totalMs = 0;
         long ran = 0;
-        boolean showBar = progressBar != null ? progressBar : System.console() != null;
+        boolean showBar = showProgressBar();
 
         try (MetricsLog metrics = MetricsLog.open(runDir.resolve(METRICS_FILE), start);
              BatchLoader<B> loader = new BatchLoader<>(task, order, start, stopAfter, cfg.prefetchBatches);
@@ -254,6 +265,21 @@ public final class Trainer<B> {
 
     private static String describeBad(StepOutcome o) {
         return "loss " + o.loss + ", gradient norm " + o.gradNorm;
+    }
+
+    /**
+     * {@link #progressBar(boolean)} if called, else the system property {@value #PROGRESS_PROPERTY} if set,
+     * else only when a console is attached (not when output goes to a file, a pipe or a test report).
+     */
+    private boolean showProgressBar() {
+        if (progressBar != null) {
+            return progressBar;
+        }
+        String prop = System.getProperty(PROGRESS_PROPERTY);
+        if (prop != null && !prop.isBlank()) {
+            return Boolean.parseBoolean(prop.trim());
+        }
+        return System.console() != null;
     }
 
     private ProgressBar newBar(long start) {

@@ -81,6 +81,28 @@ class TrainerConfigCheckTest {
     }
 
     @Test
+    void runDirWhoseCheckpointsAreAllDamagedIsNotSilentlyRestarted() throws Exception {
+        TinyConfig c = TinyConfig.small(10);
+        Path file = trainFourSteps(c);
+        java.nio.file.Files.write(file, new byte[]{1, 2, 3});
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> new Trainer<>(tmp, c.train, new TinyTask(c)).progressBar(false).run());
+        assertEquals(tmp.resolve(Trainer.CHECKPOINT_DIR) + " holds 1 checkpoint files but none is intact (see the"
+                + " warnings above); move them away to start over, or use a new run directory", e.getMessage());
+    }
+
+    @Test
+    void finishedRunIsANoOp() throws Exception {
+        TinyConfig c = TinyConfig.small(4);
+        new Trainer<>(tmp, c.train, new TinyTask(c)).progressBar(false).run();
+        String info = java.nio.file.Files.readString(tmp.resolve(Trainer.RUN_INFO_FILE));
+        TrainResult again = new Trainer<>(tmp, c.train, new TinyTask(c)).progressBar(false).run();
+        assertEquals(4, again.startStep());
+        assertEquals(4, again.endStep());
+        assertEquals(info, java.nio.file.Files.readString(tmp.resolve(Trainer.RUN_INFO_FILE)), "run.json untouched");
+    }
+
+    @Test
     void trainSectionIsValidatedWithKeyNames() {
         ConfigException range = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
                 "train:\n  lr: 0.001\n", "run.yaml", TinyConfig.class, List.of("train.lr=-1")));
