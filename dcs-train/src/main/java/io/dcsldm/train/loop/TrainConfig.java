@@ -59,7 +59,10 @@ public class TrainConfig implements SelfValidating {
     public long logEvery = 10;
     /** Run seed: data order and every random draw of a step are pure functions of (seed, step). */
     public long seed = 0;
-    /** Consecutive steps with a non-finite loss or gradient norm tolerated before training aborts. */
+    /**
+     * The run aborts on the {@code maxBadSteps}-th consecutive step whose loss or gradient norm is not
+     * finite; the ones before it are skipped (no update) and logged.
+     */
     @Range(min = 1)
     public int maxBadSteps = 5;
     /** Batches the loader thread prepares ahead of the training thread; 0 = load on the training thread. */

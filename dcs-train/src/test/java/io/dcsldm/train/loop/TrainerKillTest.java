@@ -36,13 +36,16 @@ class TrainerKillTest {
         int killedMidWrite = 0;
         Path dir = null;
         long latestStep = -1;
-        for (int i = 0; i < DELAYS_MS.length; i++) {
+        // the listed moments, plus up to 3 extra immediate kills should none of them land inside a write
+        // (possible only if this process is descheduled between seeing the temporary file and the kill)
+        for (int i = 0; i < DELAYS_MS.length || (killedMidWrite == 0 && i < DELAYS_MS.length + 3); i++) {
+            long delay = i < DELAYS_MS.length ? DELAYS_MS[i] : 0;
             dir = tmp.resolve("run" + i);
             Path ckpt = dir.resolve(Trainer.CHECKPOINT_DIR);
             Path err = tmp.resolve("child" + i + ".err");
             Process p = TestRuns.childJvm("ckpt-loop", dir.toString(), Integer.toString(PAD_FLOATS))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
-            long minStep = 2 + i;
+            long minStep = 2 + Math.min(i, DELAYS_MS.length);
             long deadline = System.nanoTime() + 90_000_000_000L;
             while (true) {
                 if (!p.isAlive()) {
@@ -60,8 +63,8 @@ class TrainerKillTest {
                 }
                 Thread.sleep(1);
             }
-            if (DELAYS_MS[i] > 0) {
-                Thread.sleep(DELAYS_MS[i]);
+            if (delay > 0) {
+                Thread.sleep(delay);
             }
             p.destroyForcibly();
             p.waitFor();
@@ -82,14 +85,12 @@ class TrainerKillTest {
             assertTrue(latestStep >= minStep, "latest " + latest + " is at step " + latestStep);
             assertEquals(PAD_FLOATS, c.tensor("pad").length());
             System.out.printf("[kill] delay %d ms: killed %s a write, latest intact checkpoint %s%n",
-                    DELAYS_MS[i], tempLeft ? "during" : "after", latest.getFileName());
-            if (i < DELAYS_MS.length - 1) {
-                deleteTree(dir);
-            }
+                    delay, tempLeft ? "during" : "after", latest.getFileName());
+            deleteTreeExceptLast(dir, i, killedMidWrite);
         }
         assertTrue(killedMidWrite >= 1, "no kill landed inside a checkpoint write; the test proved nothing");
 
-        // the last killed run resumes from its newest intact checkpoint, and the stale temporary file goes
+        // the last killed run (kept) resumes from its newest intact checkpoint, and the stale temporary file goes
         TinyConfig c = TrainerChild.checkpointLoopConfig(PAD_FLOATS);
         TrainResult r = new Trainer<>(dir, c.train, new TinyTask(c)).progressBar(false).run(latestStep + 1);
         assertEquals(latestStep, r.startStep());
@@ -115,6 +116,14 @@ class TrainerKillTest {
         } catch (IOException e) {
             // a file vanished while listing (rotation): try again next poll
             return List.of();
+        }
+    }
+
+    /** Frees the disk space of a finished iteration unless it is the one the resume below uses. */
+    private static void deleteTreeExceptLast(Path dir, int i, int killedMidWrite) throws IOException {
+        boolean last = i >= DELAYS_MS.length - 1 && (killedMidWrite > 0 || i >= DELAYS_MS.length + 2);
+        if (!last) {
+            deleteTree(dir);
         }
     }
 
