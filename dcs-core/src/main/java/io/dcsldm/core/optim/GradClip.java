@@ -1,6 +1,8 @@
 package io.dcsldm.core.optim;
 
 import io.dcsldm.core.nn.Param;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 
@@ -8,14 +10,20 @@ import java.util.List;
 public final class GradClip {
     private GradClip() {}
 
-    /** L2 norm of all gradients together (NaN/Inf when any gradient is). */
+    /**
+     * L2 norm of all gradients together (NaN/Inf when any gradient is): {@code sqrt(Σ_p ‖g_p‖²)} with each
+     * parameter's norm computed in its own dtype and the sum of squares accumulated in double, in parameter
+     * order. The accumulation stays on the device; only the final sum is copied to the host (one
+     * synchronisation per call on a GPU, not one per parameter).
+     */
     public static double globalNorm(List<Param> params) {
-        double sq = 0;
+        INDArray sq = null;
         for (Param p : params) {
-            double n = p.grad().norm2Number().doubleValue();
-            sq += n * n;
+            INDArray n = p.grad().norm2().castTo(DataType.DOUBLE);
+            INDArray s = n.mul(n);
+            sq = sq == null ? s : sq.addi(s);
         }
-        return Math.sqrt(sq);
+        return sq == null ? 0.0 : Math.sqrt(sq.getDouble(0));
     }
 
     /** Scales all gradients so their global norm is at most {@code maxNorm}; returns the norm before. */
