@@ -29,7 +29,7 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
         this.config = config;
         this.tokenizer = new DcsTokenizer(config.model, config.train.seed);
         this.objective = new TokenizerObjective(tokenizer, config.data.sizes.stream().mapToInt(Integer::intValue).toArray());
-        this.train = pad(Datasets.load(config.data.train, config.data.limit), config.data.nativeSize);
+        this.train = pad(config.data.limit > 0 ? Datasets.load(config.data.train, config.data.limit) : Datasets.load(config.data.train), config.data.nativeSize);
         this.test = pad(Datasets.load(config.data.test, config.data.evalImages), config.data.nativeSize);
         if (train.channels() != config.model.channels)
             throw new IllegalArgumentException("dataset " + config.data.train + " has " + train.channels()

@@ -54,7 +54,6 @@ class TokenizerTrainingTest {
         m.encoderDepth = 1;
         m.decoderDepth = 1;
         m.pixelWidth = 8;
-        m.pixelHeads = 2;
         m.fourierFreqs = 2;
         m.mlpRatio = 2;
         TrainConfig t = r.train;
