@@ -22,6 +22,9 @@ public final class Subcommands {
             BenchCommand.class,
             EnvCommand.class,
             EvalTokenizerCommand.class,
+            GenerateCommand.class,
+            ReconstructCommand.class,
+            TrainDitCommand.class,
             TrainTokenizerCommand.class,
             CommandLine.HelpCommand.class
     );

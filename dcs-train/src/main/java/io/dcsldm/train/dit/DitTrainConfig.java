@@ -1,0 +1,49 @@
+package io.dcsldm.train.dit;
+
+import io.dcsldm.core.config.Range;
+import io.dcsldm.core.config.SelfValidating;
+import io.dcsldm.dit.DitConfig;
+import io.dcsldm.dit.FlowObjective;
+import io.dcsldm.dit.FlowSampler;
+import io.dcsldm.train.loop.TrainConfig;
+
+/** The whole YAML config of {@code dcs train-dit}: model, flow objective, loop, data and default sampling. */
+public class DitTrainConfig implements SelfValidating {
+    public DitConfig model = new DitConfig();
+    public FlowObjective.Settings flow = new FlowObjective.Settings();
+    public TrainConfig train = new TrainConfig();
+    public Data data = new Data();
+    public Sampling sampling = new Sampling();
+
+    public static class Data {
+        /** The tokenizer whose latents the model learns (a file written by train-tokenizer --export). */
+        public String tokenizer = "models/tok-fmnist.dcs";
+        public String train = "fashion-mnist:train";
+        /** Use at most this many training images (0 = all). */
+        @Range(min = 0)
+        public int limit = 0;
+    }
+
+    /** Defaults of generate / eval-dit. */
+    public static class Sampling {
+        public FlowSampler.Method method = FlowSampler.Method.EULER;
+        @Range(min = 1)
+        public int steps = 25;
+        @Range(min = 0)
+        public double guidance = 2.0;
+    }
+
+    @Override
+    public void validate() {
+        try {
+            model.validate();
+        } catch (IllegalArgumentException e) {
+            throw new io.dcsldm.core.config.InvalidValueException("model", e.getMessage());
+        }
+        try {
+            flow.validate();
+        } catch (IllegalArgumentException e) {
+            throw new io.dcsldm.core.config.InvalidValueException("flow", e.getMessage());
+        }
+    }
+}
