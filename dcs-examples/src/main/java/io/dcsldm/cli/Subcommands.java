@@ -20,6 +20,7 @@ public final class Subcommands {
 
     public static final List<Class<?>> ALL = List.of(
             BenchCommand.class,
+            DemoCommand.class,
             EnvCommand.class,
             EvalTokenizerCommand.class,
             GenerateCommand.class,

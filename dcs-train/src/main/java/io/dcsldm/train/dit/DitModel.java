@@ -44,16 +44,7 @@ public final class DitModel {
         DcsTokenizer tok = tl.tokenizer();
         var layout = tok.layout(tl.config().data.nativeSize, tl.config().data.nativeSize);
         DcsDiT dit = new DcsDiT(cfg.model, layout, tok.config().latentChannels, new ParamStore(DataType.FLOAT, 0));
-        boolean ema = c.tensors().containsKey("ema/" + dit.params().all().get(0).name());
-        for (Param p : dit.params().all()) {
-            String key = (ema ? "ema/" : "") + p.name();
-            INDArray v = c.tensors().get(key);
-            if (v == null) throw new CheckpointException("checkpoint " + file + " has no tensor '" + key + "' for this DiT config");
-            if (!java.util.Arrays.equals(v.shape(), p.value().shape()))
-                throw new CheckpointException("checkpoint " + file + ": tensor '" + key + "' has shape " + java.util.Arrays.toString(v.shape())
-                        + ", the model expects " + java.util.Arrays.toString(p.value().shape()));
-            p.value().assign(v);
-        }
+        io.dcsldm.train.ModelFiles.copyWeights(c, dit.params(), file);
         return new Loaded(dit, tok, cfg, tl.config().data.nativeSize);
     }
 }

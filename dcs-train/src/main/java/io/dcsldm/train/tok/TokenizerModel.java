@@ -42,16 +42,7 @@ public final class TokenizerModel {
             throw new CheckpointException("checkpoint " + file + " holds a '" + c.modelKind() + "' model, not a tokenizer (dcs-tok)");
         TokTrainConfig cfg = ConfigLoader.parse(c.configYaml(), file + " (embedded config)", TokTrainConfig.class, List.of());
         DcsTokenizer tok = new DcsTokenizer(cfg.model, 0);
-        boolean ema = c.tensors().containsKey("ema/" + tok.params().all().get(0).name());
-        for (Param p : tok.params().all()) {
-            String key = (ema ? "ema/" : "") + p.name();
-            INDArray v = c.tensors().get(key);
-            if (v == null) throw new CheckpointException("checkpoint " + file + " has no tensor '" + key + "' for this tokenizer config");
-            if (!java.util.Arrays.equals(v.shape(), p.value().shape()))
-                throw new CheckpointException("checkpoint " + file + ": tensor '" + key + "' has shape " + java.util.Arrays.toString(v.shape())
-                        + ", the model expects " + java.util.Arrays.toString(p.value().shape()));
-            p.value().assign(v);
-        }
+        io.dcsldm.train.ModelFiles.copyWeights(c, tok.params(), file);
         INDArray mean = c.tensors().get("extra/latent_mean");
         if (mean != null) tok.setLatentStats(mean, c.tensors().get("extra/latent_std"));
         return new Loaded(tok, cfg);
