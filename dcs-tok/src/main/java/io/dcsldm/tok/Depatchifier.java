@@ -31,9 +31,10 @@ final class Depatchifier {
     private final LayerNorm normOut;
     private final Linear out;       // Dp → C
     private final SharedQueryAttention attn;
+    private final ContinuousKernel synthesis; // (u, v, τ) → C·L·m·D linear rendering of the tokens
     // forward cache
-    private int sequences;
-    private INDArray q;
+    private int sequences, pixels;
+    private INDArray q, tokensKept, kernel, keep;
 
     Depatchifier(ParamStore.Scope s, TokConfig cfg) {
         this.cfg = cfg;
@@ -46,6 +47,8 @@ final class Depatchifier {
         this.normOut = new LayerNorm(s.scope("normOut"), dp, 1e-6, true);
         this.out = new Linear(s.scope("out"), dp, cfg.channels, true);
         this.attn = new SharedQueryAttention(dp);
+        this.synthesis = new ContinuousKernel(s.scope("synthesis"), Sinusoidal.fourierWidth(3, cfg.fourierFreqs), dp,
+                cfg.channels * cfg.tokensPerPatch() * cfg.width);
     }
 
     /**
@@ -57,22 +60,48 @@ final class Depatchifier {
         int dp = cfg.pixelWidth;
         this.sequences = sequences;
         q = train ? queryPos.forward(fourier) : queryPos.apply(fourier);             // [P, Dp]
-        INDArray kvOut = train ? kv.forward(normKv.forward(tokens)) : kv.apply(normKv.apply(tokens));
+        INDArray tn = train ? normKv.forward(tokens) : normKv.apply(tokens);
+        INDArray kvOut = train ? kv.forward(tn) : kv.apply(tn);
         INDArray k = kvOut.get(NDArrayIndex.all(), NDArrayIndex.interval(0, dp)).dup('c');   // [S·n, Dp]
         INDArray v = kvOut.get(NDArrayIndex.all(), NDArrayIndex.interval(dp, 2 * dp)).dup('c');
         INDArray o = attn.forward(q, k, v, keep, sequences);                       // [S·P, Dp]
         Ops.addPerPosition(o, q, sequences);
         INDArray x2 = (train ? mlp.forward(norm2.forward(o)) : mlp.apply(norm2.apply(o))).addi(o);
-        return train ? out.forward(normOut.forward(x2)) : out.apply(normOut.apply(x2));
+        INDArray y = train ? out.forward(normOut.forward(x2)) : out.apply(normOut.apply(x2));
+        // linear rendering: x(u) += Σ_tokens K'(u)·token over the tokens a sample has, one GEMM for all patches
+        this.pixels = (int) fourier.rows();
+        this.keep = keep;
+        int lm = (int) (tokens.rows() / sequences), c = cfg.channels;
+        INDArray t3 = tn.dup('c').reshape(sequences, lm, cfg.width);
+        if (keep != null) Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp(t3, keep, t3, 0, 1));
+        tokensKept = t3.reshape(sequences, (long) lm * cfg.width);
+        INDArray kk = synthesis.forward(fourier, train);                                 // [P, C·Lm·D]
+        if (lm != cfg.tokensPerPatch())                                                   // a prefix: its leading tokens' kernels
+            kk = kk.reshape((long) pixels * c, cfg.tokensPerPatch(), cfg.width)
+                    .get(NDArrayIndex.all(), NDArrayIndex.interval(0, lm), NDArrayIndex.all()).dup('c');
+        kernel = kk.reshape((long) pixels * c, (long) lm * cfg.width);
+        INDArray lin = Nd4j.createUninitialized(y.dataType(), sequences, (long) pixels * c);
+        Nd4j.gemm(tokensKept, kernel, lin, false, true, 1.0, 0.0);
+        return y.addi(lin.reshape((long) sequences * pixels, c));
     }
 
     /** Backward of a training forward; returns the gradient w.r.t. the decoded tokens. */
     INDArray backward(INDArray dy) {
+        int c = cfg.channels, lm = cfg.tokensPerPatch();
+        INDArray dLin = dy.reshape(sequences, (long) pixels * c);
+        INDArray dKernel = Nd4j.createUninitialized(dy.dataType(), (long) pixels * c, (long) lm * cfg.width);
+        Nd4j.gemm(dLin, tokensKept, dKernel, true, false, 1.0, 0.0);
+        synthesis.backward(dKernel.reshape(pixels, (long) c * lm * cfg.width));
+        INDArray dTn = Nd4j.createUninitialized(dy.dataType(), sequences, (long) lm * cfg.width);
+        Nd4j.gemm(dLin, kernel, dTn, false, false, 1.0, 0.0);
+        INDArray dT3 = dTn.reshape(sequences, lm, cfg.width);
+        if (keep != null) Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp(dT3, keep, dT3, 0, 1));
         INDArray dx2 = normOut.backward(out.backward(dy));
         INDArray dx1 = norm2.backward(mlp.backward(dx2)).addi(dx2);          // dO, and the query residual
         INDArray[] d = attn.backward(dx1);
         INDArray dq = Ops.sumOverSequences(dx1, sequences).addi(d[0]);       // [P, Dp]
         queryPos.backwardParamsOnly(dq);
-        return normKv.backward(kv.backward(Nd4j.concat(1, d[1], d[2])));
+        INDArray dtn = kv.backward(Nd4j.concat(1, d[1], d[2])).addi(dT3.reshape((long) sequences * lm, cfg.width));
+        return normKv.backward(dtn);
     }
 }

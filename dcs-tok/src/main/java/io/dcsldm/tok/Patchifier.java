@@ -38,7 +38,9 @@ final class Patchifier {
     private final LayerNorm norm2;
     private final Mlp mlp;
     private final Linear out;          // Dp → D
-    private int sequences;
+    private final ContinuousKernel analysis; // (u, v, τ) → C·L·m·Dp linear read-out of the patch
+    private int sequences, pixels;
+    private INDArray pixelsFlat, kernel;
 
     Patchifier(ParamStore.Scope s, TokConfig cfg) {
         this.cfg = cfg;
@@ -54,6 +56,8 @@ final class Patchifier {
         this.norm2 = new LayerNorm(s.scope("norm2"), dp, 1e-6, true);
         this.mlp = new Mlp(s.scope("mlp"), dp, cfg.pixelMlpRatio * dp, dp);
         this.out = new Linear(s.scope("out"), dp, cfg.width, true);
+        this.analysis = new ContinuousKernel(s.scope("analysis"), Sinusoidal.fourierWidth(3, cfg.fourierFreqs), dp,
+                cfg.channels * cfg.tokensPerPatch() * dp);
     }
 
     /**
@@ -72,6 +76,14 @@ final class Patchifier {
         INDArray o = attn.forward(q, k, v, null, sequences);                      // [S·Lm, Dp]
         INDArray lat1 = train ? proj.forward(o) : proj.apply(o);
         Ops.addPerPosition(lat1, queries.value(), sequences);                     // residual from the queries
+        // linear read-out: (1/P)·Σ_p K(u_p)·x_p for every latent token, one GEMM for all patches
+        int p = (int) fourier.rows(), lm = cfg.tokensPerPatch(), c = cfg.channels;
+        this.pixels = p;
+        pixelsFlat = pixelValues.reshape(sequences, (long) p * c);
+        kernel = analysis.forward(fourier, train).reshape((long) p * c, (long) lm * dp);
+        INDArray lin = Nd4j.createUninitialized(lat1.dataType(), sequences, (long) lm * dp);
+        Nd4j.gemm(pixelsFlat, kernel, lin, false, false, 1.0 / p, 0.0);
+        lat1.addi(lin.reshape((long) sequences * lm, dp));
         INDArray ff = train ? mlp.forward(norm2.forward(lat1)) : mlp.apply(norm2.apply(lat1));
         INDArray lat2 = ff.addi(lat1);
         return train ? out.forward(lat2) : out.apply(lat2);
@@ -82,6 +94,10 @@ final class Patchifier {
         INDArray dLat2 = out.backward(dy);
         INDArray dLat1 = norm2.backward(mlp.backward(dLat2)).addi(dLat2);
         queries.grad().addi(Ops.sumOverSequences(dLat1, sequences));
+        int lm = cfg.tokensPerPatch(), dp = cfg.pixelWidth;
+        INDArray dKernel = Nd4j.createUninitialized(dy.dataType(), kernel.rows(), kernel.columns());
+        Nd4j.gemm(pixelsFlat, dLat1.reshape(sequences, (long) lm * dp), dKernel, true, false, 1.0 / pixels, 0.0);
+        analysis.backward(dKernel.reshape(pixels, kernel.length() / pixels));
         INDArray[] d = attn.backward(proj.backward(dLat1));
         queries.grad().addi(normQ.backward(qProj.backward(d[0])));
         INDArray dpe = kvProj.backward(Nd4j.concat(1, d[1], d[2]));
