@@ -22,6 +22,7 @@ public final class Subcommands {
             BenchCommand.class,
             EnvCommand.class,
             EvalTokenizerCommand.class,
+            TrainClassifierCommand.class,
             TrainTokenizerCommand.class,
             CommandLine.HelpCommand.class
     );

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -91,6 +92,8 @@ public final class FmnistClassifier {
     }
 
     private final MultiLayerNetwork net;
+    /** Accuracy on the test set given to {@link #train}, after the last epoch; NaN if none. */
+    private double trainedTestAccuracy = Double.NaN;
 
     private FmnistClassifier(MultiLayerNetwork net) {
         this.net = net;
@@ -193,8 +196,11 @@ public final class FmnistClassifier {
                     lossCount = 0;
                 }
             }
-            String acc = test == null ? ""
-                    : String.format(Locale.ROOT, ", test accuracy %.2f %% on %d images", 100 * c.accuracy(test), test.size());
+            String acc = "";
+            if (test != null) {
+                c.trainedTestAccuracy = c.accuracy(test);
+                acc = String.format(Locale.ROOT, ", test accuracy %.2f %% on %d images", 100 * c.trainedTestAccuracy, test.size());
+            }
             out.accept(String.format(Locale.ROOT, "epoch %d/%d done in %.1f s%s", epoch, epochs,
                     (System.nanoTime() - epochStart) / 1e9, acc));
         }
@@ -265,6 +271,15 @@ public final class FmnistClassifier {
             System.arraycopy(rows, 0, out, from, rows.length);
         }
         return out;
+    }
+
+    /**
+     * @return the accuracy on the test set passed to {@link #train}, measured after the last epoch (the
+     *     same number {@link #accuracy} gives for that set); empty if there was none or the classifier was
+     *     {@linkplain #load loaded}
+     */
+    public OptionalDouble trainedTestAccuracy() {
+        return Double.isNaN(trainedTestAccuracy) ? OptionalDouble.empty() : OptionalDouble.of(trainedTestAccuracy);
     }
 
     /** @return number of trainable parameters */

@@ -34,7 +34,7 @@ class FmnistClassifierTest {
         String dir = TestData.subsetDir().toString();
         train = Datasets.load("idx:" + dir + ":train", 1200);
         test = Datasets.load("idx:" + dir + ":test", 500);
-        trained = FmnistClassifier.train(train, null, 1, 16, 7L, LOG::add);
+        trained = FmnistClassifier.train(train, test, 1, 16, 7L, LOG::add);
     }
 
     @Test
@@ -43,6 +43,7 @@ class FmnistClassifierTest {
         System.out.println("FmnistClassifierTest: accuracy " + acc + " on " + test.size() + " subset test images; " + LOG);
         assertTrue(acc > 0.60, "accuracy " + acc + " after 1 epoch on 1200 images (chance 0.10)");
         assertFalse(LOG.isEmpty(), "training reports progress");
+        assertEquals(acc, trained.trainedTestAccuracy().orElseThrow(), 0.0, "train() scored the same test set");
     }
 
     @Test
@@ -82,6 +83,7 @@ class FmnistClassifierTest {
             assertArrayEquals(a[i], b[i], 0.0);
         }
         assertEquals(trained.accuracy(test), back.accuracy(test), 0.0);
+        assertTrue(back.trainedTestAccuracy().isEmpty(), "a loaded classifier has no training-time accuracy");
     }
 
     @Test
