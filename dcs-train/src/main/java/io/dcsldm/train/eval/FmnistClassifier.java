@@ -1,5 +1,6 @@
 package io.dcsldm.train.eval;
 
+import io.dcsldm.train.data.Batches;
 import io.dcsldm.train.data.ImageSet;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalDouble;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -59,7 +59,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *
  * <h2>Determinism</h2>
  * The seed fixes the weight initialisation and the order of the training images (one shuffle per
- * epoch from {@link SplittableRandom}); nothing else is random. On the same machine, backend and thread
+ * epoch, {@link Batches#epoch}); nothing else is random. On the same machine, backend and thread
  * count, two trainings with the same arguments give the same network.
  *
  * <h2>Files</h2>
@@ -157,24 +157,19 @@ public final class FmnistClassifier {
             throw new IllegalArgumentException("training set is empty: " + train.source());
         }
         FmnistClassifier c = create(seed);
-        SplittableRandom rng = new SplittableRandom(seed);
         int n = train.size();
-        int steps = (n + batch - 1) / batch;
+        int steps = Batches.batchesPerEpoch(n, batch, false);
         int[] labels = train.labels();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
         out.accept(String.format(Locale.ROOT, "classifier: %d parameters, %d training images, %d epoch(s) x %d steps of %d",
                 c.net.numParams(), n, epochs, steps, batch));
         long start = System.nanoTime();
         for (int epoch = 1; epoch <= epochs; epoch++) {
-            shuffle(order, rng);
+            List<int[]> batches = Batches.epoch(n, batch, seed, epoch - 1, false);
             double lossSum = 0;
             int lossCount = 0;
             long epochStart = System.nanoTime();
             for (int s = 0; s < steps; s++) {
-                int[] idx = Arrays.copyOfRange(order, s * batch, Math.min(n, (s + 1) * batch));
+                int[] idx = batches.get(s);
                 INDArray x = train.toINDArray(idx);
                 INDArray y = Nd4j.zeros(DataType.FLOAT, idx.length, CLASSES);
                 for (int i = 0; i < idx.length; i++) {
@@ -417,15 +412,5 @@ public final class FmnistClassifier {
             r[i] = from + i;
         }
         return r;
-    }
-
-    /** Fisher–Yates with the given generator. */
-    private static void shuffle(int[] a, SplittableRandom rng) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
     }
 }
