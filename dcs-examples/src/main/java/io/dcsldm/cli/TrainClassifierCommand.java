@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
  * ({@link FmnistClassifier}), reports its accuracy on the whole test split and saves it.
  */
 @Command(name = "train-classifier",
-        description = {"Train the Fashion-MNIST evaluation classifier (a small CNN whose accuracy and 128-wide",
-                "features score generated images), report its test accuracy and save it."})
+        description = "Train the Fashion-MNIST evaluation classifier (a small CNN that scores generated images), "
+                + "report its accuracy on the whole test split and save it.")
 public final class TrainClassifierCommand implements Callable<Integer> {
     /** Default output, relative to the repository root. */
     static final String DEFAULT_OUT = "models/fmnist-classifier.zip";
