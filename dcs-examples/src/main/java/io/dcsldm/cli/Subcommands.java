@@ -22,9 +22,11 @@ public final class Subcommands {
             BenchCommand.class,
             DemoCommand.class,
             EnvCommand.class,
+            EvalDitCommand.class,
             EvalTokenizerCommand.class,
             GenerateCommand.class,
             ReconstructCommand.class,
+            TrainClassifierCommand.class,
             TrainDitCommand.class,
             TrainTokenizerCommand.class,
             CommandLine.HelpCommand.class
