@@ -78,14 +78,14 @@ public final class DemoCommand implements Callable<Integer> {
         var tk = ttask.tokenizer(); // the fine-tuned weights
         int levels = tk.config().levels, nat = tok.config().data.nativeSize;
         double[] psnr = TokenizerEval.nativePsnrPerLevel(tk, TokenizerTask.pad(test, nat), 50);
-        numbers.put("reconstruction_psnr_native_by_level", round(psnr));
+        numbers.put("reconstruction_psnr_32px_padded_frame_by_level", round(psnr));
         writeReconstructions(tk, test.head(6), nat, out.resolve("reconstructions.png"));
 
         // 3. the diffusion model: fine-tune the shipped one briefly, or train one from scratch when none is shipped
         boolean shipped = Files.exists(ditFile);
         io.dcsldm.train.dit.DitTrainConfig base = shipped ? DitModel.load(ditFile, repo).config()
                 : ConfigLoader.load(repo.resolve("configs/dit-fmnist.yaml"), io.dcsldm.train.dit.DitTrainConfig.class, List.of());
-        long ditSteps = shipped ? (quick ? 8 : 60) : (quick ? 40 : 400);
+        long ditSteps = shipped ? (quick ? 8 : 60) : (quick ? 25 : 400);
         var dcfg = ConfigLoader.parse(ConfigLoader.toYaml(base), "demo DiT config", io.dcsldm.train.dit.DitTrainConfig.class,
                 List.of("train.steps=" + ditSteps, "train.batchSize=64", "train.lr=" + (shipped ? "0.0001" : "0.001"),
                         "train.warmupSteps=" + (shipped ? 2 : 20), "train.evalEvery=0", "train.checkpointEvery=0",
