@@ -184,11 +184,11 @@ public final class DcsTokenizer {
             latents.add(pla.forward(pix, fourier(gin.patch()), members.size() * g, true));
         }
         INDArray lat = latents.size() == 1 ? latents.get(0) : Nd4j.concat(0, latents.toArray(new INDArray[0]));
-        t = lap("tok.pla.fwd", t);
+        t = Profiler.lap("tok.pla.fwd", t);
         INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, true);
-        t = lap("tok.encoder.fwd", t);
+        t = Profiler.lap("tok.encoder.fwd", t);
         INDArray perPatch = layout.sequenceToPatch(decoder.forward(z, layout, cfg.levels, b, true), b, cfg.levels);
-        t = lap("tok.decoder.fwd", t);
+        t = Profiler.lap("tok.decoder.fwd", t);
 
         INDArray dPerPatch = Nd4j.zeros(perPatch.dataType(), perPatch.shape());
         double loss = 0;
@@ -207,7 +207,7 @@ public final class DcsTokenizer {
             Depatchifier lpa = depatchifierFor(gout.patch());
             INDArray y = lpa.forward(n == 1 ? rows[0] : Nd4j.concat(0, rows), keepMask(levels, g), fourier(gout.patch()), n * g, true);
             INDArray pred = gout.assemble(y.reshape((long) n * g, gout.pixelsPerPatch(), cfg.channels), cfg.channels);
-            t = lap("tok.lpa.fwd", t);
+            t = Profiler.lap("tok.lpa.fwd", t);
             // per-sample mean on the [0, 1] scale: pred01 = (y + 1) / 2; each sample weighs 1/b
             INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
             double per = diff.length() / n;
@@ -219,12 +219,12 @@ public final class DcsTokenizer {
                 dPerPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all())
                         .assign(dRows.get(NDArrayIndex.interval((long) i * g * lm, (long) (i + 1) * g * lm), NDArrayIndex.all()));
             }
-            t = lap("tok.lpa.bwd", t);
+            t = Profiler.lap("tok.lpa.bwd", t);
         }
         INDArray dz = decoder.backward(layout.patchToSequence(dPerPatch, b, cfg.levels));
-        t = lap("tok.decoder.bwd", t);
+        t = Profiler.lap("tok.decoder.bwd", t);
         INDArray dLat = layout.sequenceToPatch(encoder.backward(dz), b, cfg.levels);
-        t = lap("tok.encoder.bwd", t);
+        t = Profiler.lap("tok.encoder.bwd", t);
         long row = 0;
         int k = 0;
         for (java.util.List<Integer> members : byIn.values()) {
@@ -232,7 +232,7 @@ public final class DcsTokenizer {
             usedPla.get(k++).backward(dLat.get(NDArrayIndex.interval(row, row + n), NDArrayIndex.all()));
             row += n;
         }
-        lap("tok.pla.bwd", t);
+        Profiler.lap("tok.pla.bwd", t);
         return loss;
     }
 
@@ -259,11 +259,6 @@ public final class DcsTokenizer {
 
     private Depatchifier depatchifierFor(int patch) {
         return depatchifiers.computeIfAbsent(patch, p -> new Depatchifier(params.scope("tok").scope("depatchifier").shared(), cfg));
-    }
-
-    private static long lap(String section, long start) {
-        Profiler.stop(section, start);
-        return Profiler.start();
     }
 
     // ------------------------------------------------------------------ latent statistics

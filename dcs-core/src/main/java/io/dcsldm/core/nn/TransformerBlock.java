@@ -53,17 +53,17 @@ public final class TransformerBlock {
         mod = conditioned ? modulation.forward(cond) : null;
         h1 = norm1.forward(x);
         INDArray m1 = modulate(h1, 0);
-        t = lap("block.fwd.norm1+mod", t);
+        t = Profiler.lap("block.fwd.norm1+mod", t);
         a = attn.forward(m1, batch, mask);
-        t = lap("block.fwd.attn", t);
+        t = Profiler.lap("block.fwd.attn", t);
         INDArray x1 = gated(a.dup(), 2).addi(x); // a and f stay ungated: backward needs them for dGate
         h2 = norm2.forward(x1);
         INDArray m2 = modulate(h2, 3);
-        t = lap("block.fwd.norm2+mod", t);
+        t = Profiler.lap("block.fwd.norm2+mod", t);
         f = mlp.forward(m2);
-        t = lap("block.fwd.mlp", t);
+        t = Profiler.lap("block.fwd.mlp", t);
         INDArray out = x1.addi(gated(f.dup(), 5));
-        lap("block.fwd.residual", t);
+        Profiler.lap("block.fwd.residual", t);
         return out;
     }
 
@@ -114,31 +114,26 @@ public final class TransformerBlock {
         // x2 = x1 + gate2·f
         INDArray df = gated(dy.dup(), 5);
         if (conditioned) chunk(dMod, 5).assign(Ops.sumPerSample(dy.mul(f), batch));
-        t = lap("block.bwd.gate2", t);
+        t = Profiler.lap("block.bwd.gate2", t);
         INDArray dm2 = mlp.backward(df);
-        t = lap("block.bwd.mlp", t);
+        t = Profiler.lap("block.bwd.mlp", t);
         INDArray dh2 = unmodulate(dm2, h2, dMod, 3);
         INDArray dx1 = norm2.backward(dh2).addi(dy);
-        t = lap("block.bwd.norm2+mod", t);
+        t = Profiler.lap("block.bwd.norm2+mod", t);
         // x1 = x + gate1·a
         INDArray da = gated(dx1.dup(), 2);
         if (conditioned) chunk(dMod, 2).assign(Ops.sumPerSample(dx1.mul(a), batch));
-        t = lap("block.bwd.gate1", t);
+        t = Profiler.lap("block.bwd.gate1", t);
         INDArray dm1 = attn.backward(da);
-        t = lap("block.bwd.attn", t);
+        t = Profiler.lap("block.bwd.attn", t);
         INDArray dh1 = unmodulate(dm1, h1, dMod, 0);
         INDArray dx = norm1.backward(dh1).addi(dx1);
-        lap("block.bwd.norm1+mod", t);
+        Profiler.lap("block.bwd.norm1+mod", t);
         if (conditioned) {
             INDArray dc = modulation.backward(dMod);
             dCond.addi(dc);
         }
         return dx;
-    }
-
-    private static long lap(String section, long start) {
-        Profiler.stop(section, start);
-        return Profiler.start();
     }
 
     // ---- modulation helpers: chunk i of mod is columns [i·C, (i+1)·C): shift1, scale1, gate1, shift2, scale2, gate2

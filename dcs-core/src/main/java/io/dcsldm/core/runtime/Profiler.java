@@ -25,6 +25,12 @@ public final class Profiler {
         }
     }
 
+    /** Ends {@code section} (begun at {@code start}) and starts the next one: {@code t = lap("a", t)}. */
+    public static long lap(String section, long start) {
+        stop(section, start);
+        return start();
+    }
+
     /** Sections, total ms and calls, largest first. */
     public static String report() {
         StringBuilder sb = new StringBuilder();
