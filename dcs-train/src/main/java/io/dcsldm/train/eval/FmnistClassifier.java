@@ -3,10 +3,13 @@ package io.dcsldm.train.eval;
 import io.dcsldm.train.data.Batches;
 import io.dcsldm.train.data.ImageSet;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -112,6 +115,8 @@ public final class FmnistClassifier {
         // report needs oshi-core, which the build excludes (it drags in JNA natives for every OS).
         CrashReportingUtil.crashDumpsEnabled(false);
     }
+
+    private static final SecureRandom TEMP_NAMES = new SecureRandom();
 
     private final MultiLayerNetwork net;
     /** Accuracy on the test set given to {@link #train}, after the last epoch; NaN if none. */
@@ -331,8 +336,12 @@ public final class FmnistClassifier {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, ".tmp-" + target.getFileName() + "-", "");
+            // not Files.createTempFile: that makes the file 0600, and the rename would keep it private
+            tmp = dir.resolve(".tmp-" + target.getFileName() + "-" + Long.toUnsignedString(TEMP_NAMES.nextLong(), 36));
             ModelSerializer.writeModel(net, tmp.toFile(), false);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);   // the bytes are on disk before the name points at them
+            }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
         } catch (IOException e) {
