@@ -32,7 +32,7 @@ class FmnistClassifierTest {
     static void trainOnce() {
         // always the shipped subset, so the test is the same wherever it runs
         String dir = TestData.subsetDir().toString();
-        train = Datasets.load("idx:" + dir + ":train", 1200);
+        train = Datasets.load("idx:" + dir + ":train", 1000);
         test = Datasets.load("idx:" + dir + ":test", 500);
         trained = FmnistClassifier.train(train, test, 1, 16, 7L, LOG::add);
     }
@@ -41,7 +41,7 @@ class FmnistClassifierTest {
     void oneShortEpochIsWellAboveChance() {
         double acc = trained.accuracy(test);
         System.out.println("FmnistClassifierTest: accuracy " + acc + " on " + test.size() + " subset test images; " + LOG);
-        assertTrue(acc > 0.60, "accuracy " + acc + " after 1 epoch on 1200 images (chance 0.10)");
+        assertTrue(acc > 0.60, "accuracy " + acc + " after 1 epoch on 1000 images (chance 0.10)");
         assertFalse(LOG.isEmpty(), "training reports progress");
         assertEquals(acc, trained.trainedTestAccuracy().orElseThrow(), 0.0, "train() scored the same test set");
     }
@@ -73,6 +73,12 @@ class FmnistClassifierTest {
         try (var s = Files.list(file.getParent())) {
             assertEquals(List.of(file), s.toList(), "no temporary file left behind");
         }
+        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            var perms = Files.getPosixFilePermissions(file);
+            assertTrue(perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+                    || !Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ),
+                    "saved file is readable like any new file, not private: " + perms);
+        }
         FmnistClassifier back = FmnistClassifier.load(file);
         INDArray x = test.toINDArray();
         assertArrayEquals(trained.predict(x), back.predict(x));
@@ -82,7 +88,6 @@ class FmnistClassifierTest {
         for (int i = 0; i < a.length; i++) {
             assertArrayEquals(a[i], b[i], 0.0);
         }
-        assertEquals(trained.accuracy(test), back.accuracy(test), 0.0);
         assertTrue(back.trainedTestAccuracy().isEmpty(), "a loaded classifier has no training-time accuracy");
     }
 
