@@ -58,7 +58,7 @@ public final class TokenizerEval {
         int[] factorNum = {1, 1, 2}, factorDen = {2, 1, 1};
         double[][] psnr = new double[3][levels], ssim = new double[3][levels];
         double[][] perImageNative = new double[levels][n];
-        ImageSet padded = TokenizerEval.padTo(originals, o.nativeSize());
+        ImageSet padded = TokenizerTask.pad(originals, o.nativeSize());
         for (int from = 0; from < n; from += o.batch()) {
             int[] idx = range(from, Math.min(n, from + o.batch()));
             Latent z = tok.encode(padded.toINDArray(idx));
@@ -137,13 +137,6 @@ public final class TokenizerEval {
         out.put("levels_for", lf);
         return out;
     }
-
-    /** Per-image level counts at {@code targetDb} (native size, padded frame), the public {@code levelsFor} rule. */
-    public static int[] levelsFor(DcsTokenizer tok, INDArray padded, double targetDb) {
-        return tok.levelsFor(padded, targetDb);
-    }
-
-    static ImageSet padTo(ImageSet s, int size) { return TokenizerTask.pad(s, size); }
 
     private static Map<String, double[]> rows(String[] names, double[][] v) {
         Map<String, double[]> m = new LinkedHashMap<>();
