@@ -63,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
                 List.of("data.train=" + subset + ":train", "data.test=" + subset + ":test", "train.steps=" + (quick ? 8 : 60),
                         "train.batchSize=16", "train.lr=0.0001", "train.warmupSteps=2", "train.evalEvery=0", "train.checkpointEvery=0",
                         "train.logEvery=2", "train.plotEvery=4", "data.evalImages=64", "data.statsImages=256"));
-        TokenizerTask ttask = new TokenizerTask(tcfg);
+        TokenizerTask ttask = new TokenizerTask(tcfg, tok.tokenizer().linearCode()); // keep the shipped linear code
         ModelFiles.copyWeights(CheckpointIO.read(tokFile), ttask.params(), tokFile);
         ttask.tokenizer().setLatentStats(tok.tokenizer().latentMean(), tok.tokenizer().latentStd());
         Path tokRun = fresh(out.resolve("runs/tokenizer"));

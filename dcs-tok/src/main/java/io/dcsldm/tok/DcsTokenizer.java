@@ -43,6 +43,7 @@ public final class DcsTokenizer {
     private final Map<Integer, INDArray> fourierCache = new HashMap<>();
     private final Map<Integer, Patchifier> patchifiers = new HashMap<>();
     private final Map<Integer, Depatchifier> depatchifiers = new HashMap<>();
+    private LinearCode linear;   // the global linear part of the latent (cfg.linearCode), or null
     private INDArray latentMean; // [L, c] or null (identity)
     private INDArray latentStd;
 
@@ -56,12 +57,39 @@ public final class DcsTokenizer {
         this.params = params;
         ParamStore.Scope s = params.scope("tok");
         this.patchifier = new Patchifier(s.scope("patchifier"), cfg);
-        this.encoder = new LevelCausalCoder(s.scope("encoder"), cfg, cfg.encoderDepth, cfg.width, cfg.latentChannels);
-        this.decoder = new LevelCausalCoder(s.scope("decoder"), cfg, cfg.decoderDepth, cfg.latentChannels, cfg.width);
+        // with a linear code the learned encoder adds a residual to its coordinates, starting at zero
+        this.encoder = new LevelCausalCoder(s.scope("encoder"), cfg, cfg.encoderDepth, cfg.width, cfg.latentChannels, cfg.linearCode);
+        this.decoder = new LevelCausalCoder(s.scope("decoder"), cfg, cfg.decoderDepth, cfg.latentChannels, cfg.width, false);
         this.depatchifier = new Depatchifier(s.scope("depatchifier"), cfg);
     }
 
     public TokConfig config() { return cfg; }
+
+    /**
+     * Installs the global linear code (required when {@code cfg.linearCode}; see {@link LinearCode}). Its
+     * floats must equal the latent's floats at the code's basis resolution.
+     */
+    public void setLinearCode(LinearCode code) {
+        if (!cfg.linearCode)
+            throw new IllegalStateException("model.linearCode is false: this tokenizer has no linear code");
+        if (code.channels() != cfg.channels)
+            throw new IllegalArgumentException("linear code has " + code.channels() + " channels, the tokenizer " + cfg.channels);
+        long floats = (long) layout(code.height(), code.width()).tokens() * cfg.latentChannels;
+        if (code.floats() != floats)
+            throw new IllegalArgumentException("linear code has " + code.floats() + " floats, the latent of a "
+                    + code.height() + "×" + code.width() + " image has " + floats);
+        this.linear = code.as(params.dataType());
+    }
+
+    /** The global linear code, or null when the model has none (or it is not fitted yet). */
+    public LinearCode linearCode() { return linear; }
+
+    private LinearCode requireLinear() {
+        if (linear == null)
+            throw new IllegalStateException("model.linearCode is true but no linear code is installed: fit one on training "
+                    + "images (TokenizerTask does) or load a checkpoint that holds one");
+        return linear;
+    }
 
     public ParamStore params() { return params; }
 
@@ -96,7 +124,9 @@ public final class DcsTokenizer {
         INDArray dec = decoder.forward(raw, layout, l, b, false);
         INDArray perPatch = layout.sequenceToPatch(dec, b, l);
         INDArray y = depatchifier.forward(perPatch, null, fourier(out.patch()), b * layout.patches(), false);
-        return toImage(out.assemble(y.reshape((long) b * layout.patches(), out.pixelsPerPatch(), cfg.channels), cfg.channels));
+        INDArray img = out.assemble(y.reshape((long) b * layout.patches(), out.pixelsPerPatch(), cfg.channels), cfg.channels);
+        if (cfg.linearCode) img.addi(requireLinear().decode(raw.reshape(b, (long) layout.tokens(l) * cfg.latentChannels), outH, outW));
+        return toImage(img);
     }
 
     /**
@@ -156,6 +186,15 @@ public final class DcsTokenizer {
      * Gradients, scaled by {@code weight}, are added into the parameters' buffers. Returns the loss.
      */
     public double forwardBackward(java.util.List<Sample> samples, double weight) {
+        return forwardBackward(samples, weight, 1.0);
+    }
+
+    /**
+     * As {@link #forwardBackward(java.util.List, double)} with the loss {@code l1Weight·L1 + MSE}: MSE is
+     * what PSNR measures, L1 sharpens edges; {@code l1Weight = 0} trains for PSNR alone.
+     */
+    public double forwardBackward(java.util.List<Sample> samples, double weight, double l1Weight) {
+        if (!(l1Weight >= 0)) throw new IllegalArgumentException("l1Weight must be >= 0, got " + l1Weight);
         int b = samples.size();
         if (b == 0) throw new IllegalArgumentException("empty batch");
         for (Sample smp : samples) {
@@ -186,6 +225,17 @@ public final class DcsTokenizer {
         INDArray lat = latents.size() == 1 ? latents.get(0) : Nd4j.concat(0, latents.toArray(new INDArray[0]));
         t = Profiler.lap("tok.pla.fwd", t);
         INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, true);
+        long floats = (long) layout.tokens() * cfg.latentChannels;
+        INDArray zFlat = z.reshape(b, floats); // a view: samples in encoder order
+        if (cfg.linearCode) {                  // the linear coordinates of each input-size group, added in place
+            int row = 0;
+            for (java.util.List<Integer> members : byIn.values()) {
+                INDArray in = stack(samples, members, true).mul(2.0).subi(1.0);
+                zFlat.get(NDArrayIndex.interval(row, row + members.size()), NDArrayIndex.all()).addi(requireLinear().encode(in));
+                row += members.size();
+            }
+        }
+        INDArray dzLinear = cfg.linearCode ? Nd4j.zeros(z.dataType(), b, floats) : null;
         t = Profiler.lap("tok.encoder.fwd", t);
         INDArray perPatch = layout.sequenceToPatch(decoder.forward(z, layout, cfg.levels, b, true), b, cfg.levels);
         t = Profiler.lap("tok.decoder.fwd", t);
@@ -207,12 +257,26 @@ public final class DcsTokenizer {
             Depatchifier lpa = depatchifierFor(gout.patch());
             INDArray y = lpa.forward(n == 1 ? rows[0] : Nd4j.concat(0, rows), keepMask(levels, g), fourier(gout.patch()), n * g, true);
             INDArray pred = gout.assemble(y.reshape((long) n * g, gout.pixelsPerPatch(), cfg.channels), cfg.channels);
+            INDArray linearKeep = null;
+            if (cfg.linearCode) { // each sample's linear reconstruction from its first levels only
+                linearKeep = Nd4j.zeros(z.dataType(), n, floats);
+                INDArray zk = Nd4j.createUninitialized(z.dataType(), n, floats);
+                for (int i = 0; i < n; i++) {
+                    linearKeep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) layout.tokens(levels[i]) * cfg.latentChannels)).assign(1.0);
+                    zk.putRow(i, zFlat.getRow(position[members.get(i)]));
+                }
+                pred.addi(requireLinear().decode(zk.muli(linearKeep), (int) target.size(2), (int) target.size(3)));
+            }
             t = Profiler.lap("tok.lpa.fwd", t);
             // per-sample mean on the [0, 1] scale: pred01 = (y + 1) / 2; each sample weighs 1/b
             INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
             double per = diff.length() / n;
-            loss += (Transforms.abs(diff, true).sumNumber().doubleValue() + diff.mul(diff).sumNumber().doubleValue()) / per / b;
-            INDArray dPred = Transforms.sign(diff, true).addi(diff.mul(2.0)).muli(weight * 0.5 / per / b);
+            loss += (l1Weight * Transforms.abs(diff, true).sumNumber().doubleValue() + diff.mul(diff).sumNumber().doubleValue()) / per / b;
+            INDArray dPred = Transforms.sign(diff, true).muli(l1Weight).addi(diff.mul(2.0)).muli(weight * 0.5 / per / b);
+            if (cfg.linearCode) {
+                INDArray dzk = requireLinear().decodeBackward(dPred, (int) floats).muli(linearKeep);
+                for (int i = 0; i < n; i++) dzLinear.putRow(position[members.get(i)], dzk.getRow(i));
+            }
             INDArray dRows = lpa.backward(gout.extract(dPred).reshape((long) n * g * gout.pixelsPerPatch(), cfg.channels));
             for (int i = 0; i < n; i++) {
                 int p = position[members.get(i)];
@@ -222,6 +286,7 @@ public final class DcsTokenizer {
             t = Profiler.lap("tok.lpa.bwd", t);
         }
         INDArray dz = decoder.backward(layout.patchToSequence(dPerPatch, b, cfg.levels));
+        if (cfg.linearCode) dz.reshape(b, floats).addi(dzLinear); // z also fed the linear reconstruction
         t = Profiler.lap("tok.decoder.bwd", t);
         INDArray dLat = layout.sequenceToPatch(encoder.backward(dz), b, cfg.levels);
         t = Profiler.lap("tok.encoder.bwd", t);
@@ -333,7 +398,9 @@ public final class DcsTokenizer {
         INDArray pix = g.extract(images.mul(2.0).subi(1.0)).reshape((long) b * g.patches() * g.pixelsPerPatch(), cfg.channels);
         INDArray lat = patchifier.forward(pix, fourier(g.patch()), b * g.patches(), train);
         INDArray seq = layout.patchToSequence(lat, b, cfg.levels);
-        return encoder.forward(seq, layout, cfg.levels, b, train);
+        INDArray z = encoder.forward(seq, layout, cfg.levels, b, train);
+        if (cfg.linearCode) z.reshape(b, (long) layout.tokens() * cfg.latentChannels).addi(requireLinear().encode(images.mul(2.0).subi(1.0)));
+        return z;
     }
 
     /** {@code [B·G, L·m]}: 1 where the token's level is below the sample's level count. */

@@ -45,7 +45,8 @@ final class Depatchifier {
         this.norm2 = new LayerNorm(s.scope("norm2"), dp, 1e-6, true);
         this.mlp = new Mlp(s.scope("mlp"), dp, cfg.pixelMlpRatio * dp, dp);
         this.normOut = new LayerNorm(s.scope("normOut"), dp, 1e-6, true);
-        this.out = new Linear(s.scope("out"), dp, cfg.channels, true);
+        // with a linear code this path is a residual on the linear reconstruction and starts at zero
+        this.out = cfg.linearCode ? new Linear(s.scope("out"), dp, cfg.channels, true, 0) : new Linear(s.scope("out"), dp, cfg.channels, true);
         this.attn = new SharedQueryAttention(dp);
         this.synthesis = new ContinuousKernel(s.scope("synthesis"), Sinusoidal.fourierWidth(3, cfg.fourierFreqs), dp,
                 cfg.channels * cfg.tokensPerPatch() * cfg.width);

@@ -25,13 +25,15 @@ final class LevelCausalCoder {
     private final Linear outProj;
     private int batch;
 
-    LevelCausalCoder(ParamStore.Scope s, TokConfig cfg, int depth, int inWidth, int outWidth) {
+    /** {@code zeroOut}: the output projection starts at zero (a residual on top of another path). */
+    LevelCausalCoder(ParamStore.Scope s, TokConfig cfg, int depth, int inWidth, int outWidth, boolean zeroOut) {
         this.width = cfg.width;
         this.in = new Linear(s.scope("in"), inWidth, cfg.width, true);
         this.level = new Embedding(s.scope("level"), cfg.levels, cfg.width, 0.02);
         this.blocks = new TransformerStack(s.scope("blocks"), depth, cfg.width, cfg.heads, cfg.mlpRatio * cfg.width, false);
         this.normOut = new LayerNorm(s.scope("normOut"), cfg.width, 1e-6, true);
-        this.outProj = new Linear(s.scope("out"), cfg.width, outWidth, true);
+        this.outProj = zeroOut ? new Linear(s.scope("out"), cfg.width, outWidth, true, 0)
+                : new Linear(s.scope("out"), cfg.width, outWidth, true);
     }
 
     /** {@code x: [B·T, in]} level-major over the first {@code l} levels of {@code layout} → {@code [B·T, out]}. */

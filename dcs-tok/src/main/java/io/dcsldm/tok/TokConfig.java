@@ -29,6 +29,12 @@ public class TokConfig {
     public int mlpRatio = 4;
     /** MLP width ratio of the per-pixel and per-query MLPs in the patchifier and depatchifier. */
     public int pixelMlpRatio = 2;
+    /**
+     * Add a global linear code (whitened PCA of the training images, {@link LinearCode}) under the learned
+     * latent: the encoder and the depatchifier then learn residuals that start at zero, so training starts
+     * from the best linear code with the latent's budget. Our own design (docs/tokenizer.md).
+     */
+    public boolean linearCode = false;
 
     /** Throws with the offending key when a value is out of range. */
     public void validate() {

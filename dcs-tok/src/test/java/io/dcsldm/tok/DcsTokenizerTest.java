@@ -107,9 +107,26 @@ class DcsTokenizerTest {
     /** The whole tokenizer backward against central differences, in double precision. */
     @Test
     void gradientsMatchFiniteDifferences() {
+        checkGradients(tiny(), false);
+    }
+
+    /** The same with the global linear code: gradients reach the encoder through the linear reconstruction too. */
+    @Test
+    void gradientsMatchFiniteDifferencesWithLinearCode() {
+        TokConfig c = tiny();
+        c.linearCode = true;
+        checkGradients(c, true);
+    }
+
+    private static void checkGradients(TokConfig cfg, boolean linear) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         ParamStore store = new ParamStore(DataType.DOUBLE, 5);
-        DcsTokenizer tok = new DcsTokenizer(tiny(), store);
+        DcsTokenizer tok = new DcsTokenizer(cfg, store);
+        if (linear) {
+            tok.setLinearCode(LinearCodeTest.randomCode(cfg, 8, 8, 11));
+            // the residual paths start at zero; give them values so that every gradient path is exercised
+            for (Param p : store.all()) p.value().addi(Nd4j.randn(DataType.DOUBLE, p.value().shape()).muli(0.05));
+        }
         Random r = new Random(7);
         INDArray in = Nd4j.rand(DataType.DOUBLE, 2, 1, 8, 8);
         INDArray target = Nd4j.rand(DataType.DOUBLE, 2, 1, 16, 16);
@@ -138,7 +155,7 @@ class DcsTokenizerTest {
                 assertTrue(rel < 1e-5, p.name() + "[" + i + "]: analytic " + an + " vs numeric " + fd);
             }
         }
-        System.out.printf("tokenizer FD check: %d elements, max relative error %.2e%n", checked, worst);
+        System.out.printf("tokenizer FD check (linear code " + linear + "): %d elements, max relative error %.2e%n", checked, worst);
         Nd4j.setDefaultDataTypes(savedDefault, savedDefault);
     }
 

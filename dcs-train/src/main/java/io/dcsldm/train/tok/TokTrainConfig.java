@@ -12,6 +12,14 @@ public class TokTrainConfig implements SelfValidating {
     public TokConfig model = new TokConfig();
     public TrainConfig train = new TrainConfig();
     public Data data = new Data();
+    public Objective objective = new Objective();
+
+    /** The reconstruction loss. */
+    public static class Objective {
+        /** Weight of the L1 term in {@code l1Weight·L1 + MSE} (0 = MSE only, which is what PSNR measures). */
+        @Range(min = 0)
+        public double l1Weight = 1.0;
+    }
 
     /** Where images come from and at which sizes the tokenizer trains. */
     public static class Data implements SelfValidating {
@@ -33,6 +41,9 @@ public class TokTrainConfig implements SelfValidating {
         /** Training images encoded to measure the per-level latent statistics. */
         @Range(min = 1)
         public int statsImages = 2000;
+        /** Training images the global linear code (PCA, {@code model.linearCode}) is fitted on. */
+        @Range(min = 2)
+        public int pcaImages = 10000;
 
         @Override
         public void validate() {

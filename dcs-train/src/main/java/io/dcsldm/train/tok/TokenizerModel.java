@@ -28,6 +28,9 @@ public final class TokenizerModel {
                 .configFingerprint(ConfigLoader.fingerprint(config, "model")).configYaml(ConfigLoader.toYaml(config))
                 .metadata("content", "weights");
         for (Param p : tok.params().all()) b.tensor(p.name(), p.value());
+        java.util.Map<String, INDArray> extra = new java.util.LinkedHashMap<>();
+        TokenizerTask.putLinearCode(tok, extra, "extra/");
+        extra.forEach(b::tensor);
         if (tok.latentMean() != null) {
             b.tensor("extra/latent_mean", tok.latentMean());
             b.tensor("extra/latent_std", tok.latentStd());
@@ -43,6 +46,9 @@ public final class TokenizerModel {
         TokTrainConfig cfg = ConfigLoader.parse(c.configYaml(), file + " (embedded config)", TokTrainConfig.class, List.of());
         DcsTokenizer tok = new DcsTokenizer(cfg.model, 0);
         io.dcsldm.train.ModelFiles.copyWeights(c, tok.params(), file);
+        TokenizerTask.loadLinearCode(tok, c.tensors(), "extra/");
+        if (cfg.model.linearCode && tok.linearCode() == null)
+            throw new CheckpointException("checkpoint " + file + " has model.linearCode = true but holds no linear code (extra/linear_*)");
         INDArray mean = c.tensors().get("extra/latent_mean");
         if (mean != null) tok.setLatentStats(mean, c.tensors().get("extra/latent_std"));
         return new Loaded(tok, cfg);

@@ -27,11 +27,18 @@ import java.util.SplittableRandom;
 public final class TokenizerObjective {
     private final DcsTokenizer tokenizer;
     private final int[] sizes;
+    private final double l1Weight;
 
     public TokenizerObjective(DcsTokenizer tokenizer, int[] sizes) {
+        this(tokenizer, sizes, 1.0);
+    }
+
+    /** {@code l1Weight}: the loss is {@code l1Weight·L1 + MSE}. */
+    public TokenizerObjective(DcsTokenizer tokenizer, int[] sizes, double l1Weight) {
         if (sizes.length == 0) throw new IllegalArgumentException("at least one training size is needed");
         this.tokenizer = tokenizer;
         this.sizes = sizes.clone();
+        this.l1Weight = l1Weight;
     }
 
     /** One per-sample draw. */
@@ -58,7 +65,7 @@ public final class TokenizerObjective {
             Draw d = draws.get(i);
             samples.add(new DcsTokenizer.Sample(render(batch, new int[]{i}, d.inSize()), render(batch, new int[]{i}, d.outSize()), d.levels()));
         }
-        return tokenizer.forwardBackward(samples, 1.0);
+        return tokenizer.forwardBackward(samples, 1.0, l1Weight);
     }
 
     /** Images {@code idx} of the batch rendered at {@code size × size} (aspect ratio kept for square data). */

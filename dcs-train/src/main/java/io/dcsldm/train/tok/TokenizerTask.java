@@ -26,14 +26,46 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
     private final ImageSet test;
 
     public TokenizerTask(TokTrainConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * {@code linearCode}: the global linear code to use when {@code model.linearCode} (e.g. that of a model
+     * being fine-tuned, whose residuals were trained on top of it); null fits one on the training images.
+     */
+    public TokenizerTask(TokTrainConfig config, io.dcsldm.tok.LinearCode linearCode) {
         this.config = config;
         this.tokenizer = new DcsTokenizer(config.model, config.train.seed);
-        this.objective = new TokenizerObjective(tokenizer, config.data.sizes.stream().mapToInt(Integer::intValue).toArray());
+        this.objective = new TokenizerObjective(tokenizer, config.data.sizes.stream().mapToInt(Integer::intValue).toArray(),
+                config.objective.l1Weight);
         this.train = pad(config.data.limit > 0 ? Datasets.load(config.data.train, config.data.limit) : Datasets.load(config.data.train), config.data.nativeSize);
         this.test = pad(Datasets.load(config.data.test, config.data.evalImages), config.data.nativeSize);
         if (train.channels() != config.model.channels)
             throw new IllegalArgumentException("dataset " + config.data.train + " has " + train.channels()
                     + " channels, model.channels is " + config.model.channels);
+        if (config.model.linearCode)
+            tokenizer.setLinearCode(linearCode != null ? linearCode : fitLinearCode(tokenizer, train, config.data.pcaImages));
+    }
+
+    /**
+     * The global linear code of {@code tok}: PCA of the first {@code images} images of {@code train} (at
+     * native size, on the tokenizer's [−1, 1] pixel scale) with as many components as the latent has floats.
+     */
+    public static io.dcsldm.tok.LinearCode fitLinearCode(DcsTokenizer tok, ImageSet train, int images) {
+        io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(train.head(Math.min(train.size(), images)));
+        int floats = tok.layout(train.height(), train.width()).tokens() * tok.config().latentChannels;
+        if (floats > pca.dimension())
+            throw new IllegalArgumentException("the latent has " + floats + " floats but a " + train.height() + "×" + train.width()
+                    + " image only " + pca.dimension() + ": model.linearCode needs a latent no larger than the image");
+        double[] mean = pca.mean(), ev = pca.eigenvalues();
+        double[][] dirs = new double[floats][];
+        double[] var = new double[floats];
+        for (int j = 0; j < mean.length; j++) mean[j] = 2 * mean[j] - 1;      // [0, 1] → [−1, 1]
+        for (int f = 0; f < floats; f++) {
+            dirs[f] = pca.component(f);
+            var[f] = 4 * ev[f];
+        }
+        return io.dcsldm.tok.LinearCode.fromPca(train.channels(), train.height(), train.width(), mean, dirs, var, floats);
     }
 
     /** Zero-pads images to {@code size × size} (centred), e.g. 28 → 32. */
@@ -71,6 +103,7 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
 
     @Override public Map<String, INDArray> extraState() {
         Map<String, INDArray> m = new LinkedHashMap<>();
+        putLinearCode(tokenizer, m, "");
         if (tokenizer.latentMean() != null) {
             m.put("latent_mean", tokenizer.latentMean());
             m.put("latent_std", tokenizer.latentStd());
@@ -79,7 +112,23 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
     }
 
     @Override public void loadExtraState(Map<String, INDArray> state) {
+        loadLinearCode(tokenizer, state, "");
         if (state.containsKey("latent_mean")) tokenizer.setLatentStats(state.get("latent_mean"), state.get("latent_std"));
+    }
+
+    /** Adds the tokenizer's linear code (if any) to checkpoint tensors under {@code prefix + "linear_*"}. */
+    static void putLinearCode(DcsTokenizer tok, Map<String, INDArray> m, String prefix) {
+        io.dcsldm.tok.LinearCode code = tok.linearCode();
+        if (code == null) return;
+        m.put(prefix + "linear_mean", code.mean());
+        m.put(prefix + "linear_components", code.components());
+        m.put(prefix + "linear_scale", code.scale());
+    }
+
+    /** Installs the linear code stored by {@link #putLinearCode}; a model that needs one and has none is an error. */
+    static void loadLinearCode(DcsTokenizer tok, Map<String, INDArray> m, String prefix) {
+        INDArray mean = m.get(prefix + "linear_mean");
+        if (mean != null) tok.setLinearCode(new io.dcsldm.tok.LinearCode(mean, m.get(prefix + "linear_components"), m.get(prefix + "linear_scale")));
     }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }
