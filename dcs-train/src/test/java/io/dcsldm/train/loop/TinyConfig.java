@@ -8,6 +8,22 @@ import java.util.List;
 
 /** Root config of the tiny test task: a model section (fingerprinted), a data section and train:. */
 public class TinyConfig {
+    /** A DCS-Tok small enough for tests: 4×4 patches, 2 levels, width 16, one block each side. */
+    public static io.dcsldm.tok.TokConfig tinyTokenizer() {
+        io.dcsldm.tok.TokConfig m = new io.dcsldm.tok.TokConfig();
+        m.k = 4;
+        m.levels = 2;
+        m.latentChannels = 2;
+        m.width = 16;
+        m.heads = 2;
+        m.encoderDepth = 1;
+        m.decoderDepth = 1;
+        m.pixelWidth = 8;
+        m.fourierFreqs = 2;
+        m.mlpRatio = 2;
+        return m;
+    }
+
     public Model model = new Model();
     public Data data = new Data();
     public TrainConfig train = new TrainConfig();

@@ -45,17 +45,7 @@ class TokenizerTrainingTest {
 
     static Root config() {
         Root r = new Root();
-        TokConfig m = r.model;
-        m.k = 4;
-        m.levels = 2;
-        m.latentChannels = 2;
-        m.width = 16;
-        m.heads = 2;
-        m.encoderDepth = 1;
-        m.decoderDepth = 1;
-        m.pixelWidth = 8;
-        m.fourierFreqs = 2;
-        m.mlpRatio = 2;
+        r.model = TinyConfig.tinyTokenizer();
         TrainConfig t = r.train;
         t.steps = STEPS;
         t.batchSize = 4;

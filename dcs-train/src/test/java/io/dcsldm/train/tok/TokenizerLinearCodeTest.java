@@ -5,7 +5,6 @@ import io.dcsldm.core.checkpoint.CheckpointException;
 import io.dcsldm.core.checkpoint.CheckpointIO;
 import io.dcsldm.tok.DcsTokenizer;
 import io.dcsldm.tok.Latent;
-import io.dcsldm.tok.TokConfig;
 import io.dcsldm.train.data.ImageSet;
 import io.dcsldm.train.data.Resample;
 import io.dcsldm.train.data.TestData;
@@ -31,18 +30,8 @@ class TokenizerLinearCodeTest {
 
     static TokTrainConfig config() {
         TokTrainConfig c = new TokTrainConfig();
-        TokConfig m = c.model;
-        m.k = 4;
-        m.levels = 2;
-        m.latentChannels = 2;
-        m.width = 16;
-        m.heads = 2;
-        m.encoderDepth = 1;
-        m.decoderDepth = 1;
-        m.pixelWidth = 8;
-        m.fourierFreqs = 2;
-        m.mlpRatio = 2;
-        m.linearCode = true;
+        c.model = io.dcsldm.train.loop.TinyConfig.tinyTokenizer();
+        c.model.linearCode = true;
         return c;
     }
 
