@@ -48,6 +48,14 @@ public final class Ops {
         return x;
     }
 
+    /** {@code x[b, t, c] · v[b, c]} into a new array (one pass instead of {@code dup} + in-place multiply). */
+    public static INDArray mulPerSampleNew(INDArray x, INDArray v, int batch) {
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray x3 = x.reshape(batch, x.rows() / batch, x.columns()), o3 = out.reshape(x3.shape());
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(x3, v, o3, 0, 2));
+        return out;
+    }
+
     /** {@code x[b, t, c] += v[b, c]} (adaLN shift). */
     public static INDArray addPerSample(INDArray x, INDArray v, int batch) {
         INDArray x3 = x.reshape(batch, x.rows() / batch, x.columns());
