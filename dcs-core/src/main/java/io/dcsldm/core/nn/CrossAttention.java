@@ -18,7 +18,7 @@ public final class CrossAttention {
     private final int heads;
     private final int headDim;
     private final double scale;
-    private INDArray q, k, v;
+    private INDArray q, k, v, o;
     private INDArray[] probs;
     private AttentionMask mask;
     private int sequences;
@@ -41,7 +41,7 @@ public final class CrossAttention {
         INDArray[] kvs = Heads.split(kvProj.forward(xkv), sequences, 2, heads);
         k = kvs[0];
         v = kvs[1];
-        INDArray o = Nd4j.createUninitialized(xq.dataType(), q.shape());
+        o = Nd4j.createUninitialized(xq.dataType(), q.shape());
         probs = AttentionCore.forward(q, k, v, mask, o);
         return proj.forward(Heads.merge(o));
     }
@@ -58,9 +58,9 @@ public final class CrossAttention {
     public INDArray[] backward(INDArray dy) {
         INDArray dO = Heads.split(proj.backward(dy), sequences, 1, heads)[0];
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), q.shape());
-        INDArray dk = Nd4j.zeros(dy.dataType(), k.shape());
-        INDArray dv = Nd4j.zeros(dy.dataType(), v.shape());
-        AttentionCore.backward(q, k, v, mask, probs, dO, dq, dk, dv);
+        INDArray dk = Nd4j.createUninitialized(dy.dataType(), k.shape());
+        INDArray dv = Nd4j.createUninitialized(dy.dataType(), v.shape());
+        AttentionCore.backward(q, k, v, mask, probs, o, dO, dq, dk, dv);
         dq.muli(scale);
         INDArray dxq = qProj.backward(Heads.merge(dq));
         INDArray dxkv = kvProj.backward(Heads.mergeParts(new INDArray[]{dk, dv}));

@@ -47,9 +47,8 @@ public final class LayerNorm {
     public INDArray backward(INDArray dy) {
         INDArray g = dy;
         if (gamma != null) {
-            INDArray ones = Ops.ones(dy.dataType(), dy.rows());
-            Nd4j.gemm(ones, dy.mul(xhat), gamma.grad(), false, false, 1.0, 1.0);
-            Nd4j.gemm(ones, dy, beta.grad(), false, false, 1.0, 1.0);
+            Ops.addColumnSums(dy.mul(xhat), gamma.grad());
+            Ops.addColumnSums(dy, beta.grad());
             g = dy.mulRowVector(gamma.value());
         }
         INDArray meanG = g.mean(true, 1);

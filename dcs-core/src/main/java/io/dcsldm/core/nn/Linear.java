@@ -7,8 +7,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code y = x·W + b} on row-major token matrices {@code x: [N, in]}. {@code W} is stored {@code [in, out]}
  * so the forward is one GEMM with no transposes.
  *
- * <p>Backward: {@code dW += xᵀ·dy} and {@code db += 1ᵀ·dy} as GEMMs with β = 1 straight into the
- * gradient buffers (a column sum through {@code sum(0)} is ≈10× slower in ND4J), {@code dx = dy·Wᵀ}.</p>
+ * <p>Backward: {@code dW += xᵀ·dy} and {@code db += dyᵀ·1} as GEMMs with β = 1 straight into the
+ * gradient buffers (see {@link Ops#addColumnSums}), {@code dx = dy·Wᵀ}.</p>
  */
 public final class Linear {
     private final Param w;
@@ -67,6 +67,6 @@ public final class Linear {
 
     private void accumulateGrads(INDArray x, INDArray dy) {
         Nd4j.gemm(x, dy, w.grad(), true, false, 1.0, 1.0);
-        if (b != null) Nd4j.gemm(Ops.ones(dy.dataType(), dy.rows()), dy, b.grad(), false, false, 1.0, 1.0);
+        if (b != null) Ops.addColumnSums(dy, b.grad());
     }
 }

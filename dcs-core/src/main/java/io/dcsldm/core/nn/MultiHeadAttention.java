@@ -19,7 +19,7 @@ public final class MultiHeadAttention {
     private final double scale;
     private final AttentionMask.Rule rule;
     // cached by forward for backward
-    private INDArray q, k, v;
+    private INDArray q, k, v, o;
     private INDArray[] probs;
     private AttentionMask mask;
     private int batch;
@@ -51,7 +51,7 @@ public final class MultiHeadAttention {
         this.mask = mask;
         INDArray[] s = splitQkv(qkv.forward(x), batch);
         q = s[0]; k = s[1]; v = s[2];
-        INDArray o = Nd4j.createUninitialized(x.dataType(), q.shape());
+        o = Nd4j.createUninitialized(x.dataType(), q.shape());
         probs = AttentionCore.forward(q, k, v, mask, o);
         return proj.forward(Heads.merge(o));
     }
@@ -76,16 +76,16 @@ public final class MultiHeadAttention {
         // query indices count from the first new token; key indices from the start of the cache
         AttentionMask m = new AttentionMask(newGroups, before.concat(newGroups), rule);
         INDArray o = Nd4j.createUninitialized(xNew.dataType(), s[0].shape());
-        AttentionCore.forward(s[0], cache.keys(), cache.values(), m, o);
+        AttentionCore.forwardBlockSparse(s[0], cache.keys(), cache.values(), m, o);
         return proj.apply(Heads.merge(o));
     }
 
     public INDArray backward(INDArray dy) {
         INDArray dO = Heads.split(proj.backward(dy), batch, 1, heads)[0];
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), q.shape());
-        INDArray dk = Nd4j.zeros(dy.dataType(), k.shape());
-        INDArray dv = Nd4j.zeros(dy.dataType(), v.shape());
-        AttentionCore.backward(q, k, v, mask, probs, dO, dq, dk, dv);
+        INDArray dk = Nd4j.createUninitialized(dy.dataType(), k.shape());
+        INDArray dv = Nd4j.createUninitialized(dy.dataType(), v.shape());
+        AttentionCore.backward(q, k, v, mask, probs, o, dO, dq, dk, dv);
         dq.muli(scale); // q was scaled after the projection
         return qkv.backward(Heads.mergeParts(new INDArray[]{dq, dk, dv}));
     }

@@ -56,13 +56,13 @@ public final class TransformerBlock {
         t = Profiler.lap("block.fwd.norm1+mod", t);
         a = attn.forward(m1, batch, mask);
         t = Profiler.lap("block.fwd.attn", t);
-        INDArray x1 = gated(a.dup(), 2).addi(x); // a and f stay ungated: backward needs them for dGate
+        INDArray x1 = gatedCopy(a, 2).addi(x); // a and f stay ungated: backward needs them for dGate
         h2 = norm2.forward(x1);
         INDArray m2 = modulate(h2, 3);
         t = Profiler.lap("block.fwd.norm2+mod", t);
         f = mlp.forward(m2);
         t = Profiler.lap("block.fwd.mlp", t);
-        INDArray out = x1.addi(gated(f.dup(), 5));
+        INDArray out = x1.addi(gatedCopy(f, 5));
         Profiler.lap("block.fwd.residual", t);
         return out;
     }
@@ -112,7 +112,7 @@ public final class TransformerBlock {
         INDArray dMod = conditioned ? Nd4j.createUninitialized(dy.dataType(), batch, 6L * channels) : null;
         long t = Profiler.start();
         // x2 = x1 + gate2·f
-        INDArray df = gated(dy.dup(), 5);
+        INDArray df = gatedCopy(dy, 5);
         if (conditioned) chunk(dMod, 5).assign(Ops.sumPerSample(dy.mul(f), batch));
         t = Profiler.lap("block.bwd.gate2", t);
         INDArray dm2 = mlp.backward(df);
@@ -121,7 +121,7 @@ public final class TransformerBlock {
         INDArray dx1 = norm2.backward(dh2).addi(dy);
         t = Profiler.lap("block.bwd.norm2+mod", t);
         // x1 = x + gate1·a
-        INDArray da = gated(dx1.dup(), 2);
+        INDArray da = gatedCopy(dx1, 2);
         if (conditioned) chunk(dMod, 2).assign(Ops.sumPerSample(dx1.mul(a), batch));
         t = Profiler.lap("block.bwd.gate1", t);
         INDArray dm1 = attn.backward(da);
@@ -147,12 +147,17 @@ public final class TransformerBlock {
 
     private INDArray modulate(INDArray h, INDArray m, int i, int batch) {
         if (m == null) return h;
-        INDArray out = Ops.mulPerSample(h.dup(), chunk(m, i + 1).add(1.0), batch);
+        INDArray out = Ops.mulPerSampleNew(h, chunk(m, i + 1).add(1.0), batch);
         return Ops.addPerSample(out, chunk(m, i), batch);
     }
 
     /** In place: {@code y ·= gate} with gate = chunk {@code i}. */
     private INDArray gated(INDArray y, int i) { return gate(y, mod, i, batch); }
+
+    /** {@code y · gate} with gate = chunk {@code i}, as a new array (y untouched); a copy of y when unconditioned. */
+    private INDArray gatedCopy(INDArray y, int i) {
+        return mod == null ? y.dup() : Ops.mulPerSampleNew(y, chunk(mod, i), batch);
+    }
 
     private INDArray gate(INDArray y, INDArray m, int i, int batch) {
         return m == null ? y : Ops.mulPerSample(y, chunk(m, i), batch);

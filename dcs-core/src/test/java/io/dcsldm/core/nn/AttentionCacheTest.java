@@ -190,6 +190,18 @@ class AttentionCacheTest {
      * block (training and inference forward), an unconditioned block and a 2-block conditioned stack — while the
      * outputs of the replaced tokens do change.
      */
+    /** The same through the block-sparse layout, which the default picks only for sparse masks. */
+    @Test
+    void hiddenTokensDoNotChangeVisibleOutputsBlockSparse() {
+        AttentionCore.denseEnabled = false;
+        try {
+            checkHiddenInputs(image());
+            checkHiddenInputs(video());
+        } finally {
+            AttentionCore.denseEnabled = true;
+        }
+    }
+
     private void checkHiddenInputs(TokenGroups groups) {
         Random rnd = new Random(33);
         ParamStore ps = new ParamStore(DataType.FLOAT, 33);

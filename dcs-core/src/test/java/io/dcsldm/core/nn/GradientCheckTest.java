@@ -163,6 +163,20 @@ class GradientCheckTest {
         assertTrue(e <= TOL);
     }
 
+    /** The same two masks through the block-sparse layout (they are dense enough to run dense by default). */
+    @Test
+    void attentionBlockSparseLayout() {
+        assertTrue(AttentionCore.dense(AttentionMask.levelCausal(TokenGroups.levelMajor(2, 3, 2))), "default layout should be dense here");
+        AttentionCore.denseEnabled = false;
+        try {
+            double e1 = checkAttention("MHA(3 levels, block-sparse)", new TokenGroups(new int[]{0, 1, 2}, new int[]{0, 0, 0}, new int[]{2, 3, 2}), 2, 17);
+            double e2 = checkAttention("MHA(video, block-sparse)", TokenGroups.levelMajor(2, 3, 2), 2, 18);
+            assertTrue(e1 <= TOL && e2 <= TOL);
+        } finally {
+            AttentionCore.denseEnabled = true;
+        }
+    }
+
     private double checkAttention(String label, TokenGroups groups, int batch, long seed) {
         Random rnd = new Random(seed);
         ParamStore ps = new ParamStore(DataType.DOUBLE, seed);
