@@ -29,6 +29,10 @@ public final class TrainDitCommand implements Callable<Integer> {
     @Option(names = "--export", description = "After training, write the EMA weights here (e.g. models/dit-fmnist.dcs)")
     Path export;
 
+    @Option(names = "--stop-at", paramLabel = "STEP", description = "Train only up to this step of the configured schedule "
+            + "(a checkpoint is written there; the same command without --stop-at continues the run); default: train.steps")
+    Long stopAt;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 
@@ -39,7 +43,7 @@ public final class TrainDitCommand implements Callable<Integer> {
         DitTask task = DitTask.fromConfig(cfg, Repo.resolve(cfg.data.tokenizer));
         System.err.printf("train-dit: %d parameters, %d latents of %d×%d, run directory %s%n", task.params().count(),
                 task.datasetSize(), task.latents().tokens(), task.latents().channels(), dir);
-        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run();
+        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run(stopAt != null ? stopAt : cfg.train.steps);
         if (export != null) {
             Trainer.loadWeights(CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
                     .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);

@@ -28,6 +28,10 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
     @Option(names = "--export", description = "After training, write the EMA weights and latent statistics here (e.g. models/tok-fmnist.dcs)")
     Path export;
 
+    @Option(names = "--stop-at", paramLabel = "STEP", description = "Train only up to this step of the configured schedule "
+            + "(a checkpoint is written there; the same command without --stop-at continues the run); default: train.steps")
+    Long stopAt;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 
@@ -38,10 +42,11 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
         TokenizerTask task = new TokenizerTask(cfg);
         System.err.printf("train-tokenizer: %d parameters, %d training images (%s), run directory %s%n",
                 task.params().count(), task.datasetSize(), cfg.data.train, dir);
-        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run();
+        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run(stopAt != null ? stopAt : cfg.train.steps);
         if (export != null) {
             Trainer.loadWeights(io.dcsldm.core.checkpoint.CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
                     .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);
+            task.measureLatentStats(); // of the exported (EMA) weights, whatever step the last evaluation ran at
             TokenizerModel.save(export, task.tokenizer(), cfg);
             System.err.println("train-tokenizer: exported EMA weights to " + export);
         }

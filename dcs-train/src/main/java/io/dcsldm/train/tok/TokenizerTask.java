@@ -97,8 +97,13 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
         Map<String, Double> m = new LinkedHashMap<>();
         double[] psnr = TokenizerEval.nativePsnrPerLevel(tokenizer, test, 64);
         for (int l = 0; l < psnr.length; l++) m.put("psnr_l" + (l + 1), psnr[l]);
-        LatentStats.measure(tokenizer, train.head(Math.min(train.size(), config.data.statsImages)), 128);
+        measureLatentStats();
         return m;
+    }
+
+    /** Measures the per-level latent statistics of the current weights on {@code data.statsImages} training images. */
+    public void measureLatentStats() {
+        LatentStats.measure(tokenizer, train.head(Math.min(train.size(), config.data.statsImages)), 128);
     }
 
     @Override public Map<String, INDArray> extraState() {
