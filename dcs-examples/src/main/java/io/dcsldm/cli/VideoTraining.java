@@ -40,6 +40,7 @@ final class VideoTraining {
                         + "fps %s, sizes %s, run directory %s%n",
                 task.params().count(), task.datasetSize(), cfg.video.digits, 100 * cfg.video.imageFraction, cfg.video.fps, cfg.video.sizes, dir);
         new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run();
+        if (Boolean.getBoolean("dcs.profile")) System.err.println("train-tokenizer: wall time per section\n" + io.dcsldm.core.runtime.Profiler.report());
         if (export != null) {
             Trainer.loadWeights(io.dcsldm.core.checkpoint.CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
                     .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);
