@@ -53,8 +53,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory")
     Path out;
 
+    @Option(names = "--fps", defaultValue = "8", description = "Video models: frame rate of the decoded clips (default ${DEFAULT-VALUE})")
+    double fps;
+
     @Override
     public Integer call() throws Exception {
+        if (io.dcsldm.train.video.VideoDitModel.isVideoDit(checkpoint)) return VideoGenerate.run(this);
         DitModel.Loaded m = DitModel.load(checkpoint, Repo.root().orElse(null));
         int l = levels <= 0 ? m.dit().layout().levels() : levels;
         if (l > m.dit().layout().levels()) throw new IllegalArgumentException("--levels " + l + " > the model's " + m.dit().layout().levels());

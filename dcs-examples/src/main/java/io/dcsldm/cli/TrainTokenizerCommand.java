@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code dcs train-tokenizer}: trains DCS-Tok from a YAML config; resumes when the run directory has a checkpoint. */
 @Command(name = "train-tokenizer", description = "Train the DCS-Tok tokenizer (resumes from the run directory's last checkpoint).")
 public final class TrainTokenizerCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "YAML config, e.g. configs/tok-fmnist.yaml")
+    @Option(names = "--config", required = true, description = "YAML config, e.g. configs/tok-fmnist.yaml (images) or configs/tok-video.yaml (clips and images)")
     Path config;
 
     @Option(names = "--set", description = "Override a config key, e.g. --set train.steps=100 (repeatable)")
@@ -37,6 +37,7 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (VideoTraining.isVideoConfig(config)) return VideoTraining.train(config, overrides, runDir, export, noProgress);
         TokTrainConfig cfg = ConfigLoader.load(config, TokTrainConfig.class, overrides);
         Path dir = runDir != null ? runDir : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         TokenizerTask task = new TokenizerTask(cfg);

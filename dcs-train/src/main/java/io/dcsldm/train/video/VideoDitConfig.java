@@ -1,0 +1,45 @@
+package io.dcsldm.train.video;
+
+import io.dcsldm.core.config.InvalidValueException;
+import io.dcsldm.core.config.Range;
+import io.dcsldm.core.config.SelfValidating;
+import io.dcsldm.dit.DitConfig;
+import io.dcsldm.dit.FlowObjective;
+import io.dcsldm.train.dit.DitTrainConfig;
+import io.dcsldm.train.loop.TrainConfig;
+
+/**
+ * The YAML config of {@code dcs train-dit} for video latents (recognised by its top-level {@code video:}
+ * section): DCS-DiT learns the latents of Moving MNIST clips encoded by a trained video tokenizer,
+ * conditioned on the class of the clip's first digit.
+ */
+public class VideoDitConfig implements SelfValidating {
+    public DitConfig model = new DitConfig();
+    public FlowObjective.Settings flow = new FlowObjective.Settings();
+    public TrainConfig train = new TrainConfig();
+    public Video video = new Video();
+    public DitTrainConfig.Sampling sampling = new DitTrainConfig.Sampling();
+
+    public static class Video {
+        /** The video tokenizer (a file written by train-tokenizer --config configs/tok-video.yaml --export). */
+        public String tokenizer = "models/tok-video.dcs";
+        /** Training clips encoded into latents: scenes 0..clips−1 of the tokenizer's training scenes. */
+        @Range(min = 2)
+        public int clips = 4000;
+        /** Frame rate and size the clips are encoded at (the latent does not depend on them). */
+        @Range(min = 0, exclusiveMin = true)
+        public double fps = 8;
+        @Range(min = 1)
+        public int size = 32;
+    }
+
+    @Override
+    public void validate() {
+        try {
+            model.validate();
+            flow.validate();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidValueException("model", e.getMessage());
+        }
+    }
+}

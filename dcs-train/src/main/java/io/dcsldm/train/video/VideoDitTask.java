@@ -1,0 +1,111 @@
+package io.dcsldm.train.video;
+
+import io.dcsldm.core.config.ConfigLoader;
+import io.dcsldm.core.nn.ParamStore;
+import io.dcsldm.dit.DcsDiT;
+import io.dcsldm.dit.FlowObjective;
+import io.dcsldm.tok.TokenLayout;
+import io.dcsldm.tok.VideoTokenizer;
+import io.dcsldm.train.dit.DitTask;
+import io.dcsldm.train.loop.TrainTask;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * DCS-DiT on video latents: class-conditional rectified flow on the normalised latents of Moving MNIST
+ * clips (label: the first digit's class). The token layout has {@code G_t} temporal patches, so the
+ * model's level- and time-causal mask makes generation causal in time as well as level by level.
+ */
+public final class VideoDitTask implements TrainTask<DitTask.Batch> {
+    public static final String MODEL_KIND = "dcs-dit-video";
+    private final VideoDitConfig config;
+    private final VideoTokenizer tokenizer;
+    private final TokenLayout layout;
+    private final float[] latents;
+    private final int[] labels;
+    private final int tokens, channels;
+    private final DcsDiT model;
+    private final FlowObjective objective;
+    private final int[] heldOut;
+
+    /**
+     * @param scenes the clips to encode (the tokenizer's training scenes)
+     */
+    public VideoDitTask(VideoDitConfig config, VideoTokenizer tokenizer, MovingMnist scenes) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        if (tokenizer.imageTokenizer().latentMean() == null)
+            throw new IllegalArgumentException("the video tokenizer has no latent statistics (export it with train-tokenizer --export)");
+        int n = config.video.clips, size = config.video.size, c = tokenizer.config().channels;
+        double fps = config.video.fps;
+        int frames = MovingMnist.frameCount(scenes.options().duration, fps);
+        this.layout = tokenizer.layout(frames, fps, size, size);
+        this.tokens = layout.tokens();
+        this.channels = tokenizer.config().latentChannels;
+        this.latents = new float[n * tokens * channels];
+        this.labels = new int[n];
+        for (int from = 0; from < n; from += 16) {
+            int to = Math.min(n, from + 16);
+            float[][][] clips = new float[to - from][][];
+            for (int i = from; i < to; i++) {
+                MovingMnist.Clip clip = scenes.clip(i);
+                clips[i - from] = clip.render(fps, size);
+                labels[i] = Math.max(0, clip.label());
+            }
+            float[] z = tokenizer.encode(Clips.toINDArray(clips, c, size, size), fps).tokens().dup('c').data().asFloat();
+            System.arraycopy(z, 0, latents, from * tokens * channels, z.length);
+        }
+        this.model = new DcsDiT(config.model, layout, channels, new ParamStore(DataType.FLOAT, config.train.seed));
+        this.objective = new FlowObjective(model, config.flow);
+        int h = Math.min(64, n / 2);
+        this.heldOut = java.util.stream.IntStream.range(n - h, n).toArray();
+    }
+
+    public DcsDiT model() { return model; }
+
+    public TokenLayout layout() { return layout; }
+
+    public int tokens() { return tokens; }
+
+    public int channels() { return channels; }
+
+    INDArray batch(int[] idx) {
+        float[] buf = new float[idx.length * tokens * channels];
+        for (int i = 0; i < idx.length; i++) System.arraycopy(latents, idx[i] * tokens * channels, buf, i * tokens * channels, tokens * channels);
+        return Nd4j.create(buf, new long[]{idx.length, tokens, channels}, 'c');
+    }
+
+    int[] labels(int[] idx) {
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) out[i] = labels[idx[i]];
+        return out;
+    }
+
+    @Override public String modelKind() { return MODEL_KIND; }
+
+    @Override public ParamStore params() { return model.params(); }
+
+    @Override public int datasetSize() { return labels.length; }
+
+    @Override public DitTask.Batch loadBatch(int[] indices, long step) { return new DitTask.Batch(batch(indices), labels(indices)); }
+
+    @Override public double forwardBackward(DitTask.Batch batch, long seed, long step) {
+        return objective.forwardBackward(batch.latents(), batch.labels(), seed, step);
+    }
+
+    @Override public Map<String, Double> evaluate(long step) {
+        double loss = objective.forwardBackward(batch(heldOut), labels(heldOut), 12345, 0);
+        model.params().zeroGrads();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("heldout_flow_loss", loss);
+        return m;
+    }
+
+    @Override public String configYaml() { return ConfigLoader.toYaml(config); }
+
+    @Override public String configFingerprint() { return ConfigLoader.fingerprint(config, "model"); }
+}

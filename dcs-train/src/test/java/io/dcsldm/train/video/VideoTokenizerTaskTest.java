@@ -1,0 +1,125 @@
+package io.dcsldm.train.video;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dcsldm.core.checkpoint.CheckpointRotation;
+import io.dcsldm.core.config.InvalidValueException;
+import io.dcsldm.tok.Latent;
+import io.dcsldm.train.data.ImageSet;
+import io.dcsldm.train.loop.TrainResult;
+import io.dcsldm.train.loop.Trainer;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The video tokenizer's training task end to end on a tiny model: train a few steps, evaluate, save, load. */
+class VideoTokenizerTaskTest {
+    @TempDir
+    Path tmp;
+
+    static VideoTokTrainConfig tiny() {
+        VideoTokTrainConfig c = new VideoTokTrainConfig();
+        c.model.k = 4;
+        c.model.kt = 4;
+        c.model.levels = 2;
+        c.model.latentChannels = 2;
+        c.model.width = 16;
+        c.model.heads = 2;
+        c.model.encoderDepth = 1;
+        c.model.decoderDepth = 1;
+        c.model.pixelWidth = 8;
+        c.model.fourierFreqs = 2;
+        c.model.mlpRatio = 2;
+        c.train.steps = 3;
+        c.train.batchSize = 4;
+        c.train.lr = 1e-3;
+        c.train.warmupSteps = 1;
+        c.train.evalEvery = 3;
+        c.train.checkpointEvery = 3;
+        c.train.logEvery = 1;
+        c.train.plotEvery = 0;
+        c.train.seed = 5;
+        c.video.clips = 16;
+        c.video.duration = 0.5;
+        c.video.fps = java.util.List.of(8, 16);
+        c.video.sizes = java.util.List.of(16);
+        c.video.nativeSize = 16;
+        c.video.imageFraction = 0.5;
+        c.video.evalClips = 2;
+        c.video.evalImages = 4;
+        c.video.statsClips = 2;
+        c.video.statsImages = 4;
+        return c;
+    }
+
+    static ImageSet digits() {
+        return MovingMnistTest.fakeDigits(8, 3);
+    }
+
+    @Test
+    void trainsEvaluatesSavesAndLoads() {
+        VideoTokTrainConfig c = tiny();
+        VideoTokenizerTask task = new VideoTokenizerTask(c, digits(), digits());
+        // batches are a pure function of (indices, step)
+        VideoTokenizerTask.Batch a = task.loadBatch(new int[]{0, 1, 2, 3}, 7), b = task.loadBatch(new int[]{0, 1, 2, 3}, 7);
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(a.samples().get(i).input()[0], b.samples().get(i).input()[0]);
+            assertEquals(a.samples().get(i).outFps(), b.samples().get(i).outFps());
+        }
+        Path dir = tmp.resolve("run");
+        TrainResult r = new Trainer<>(dir, c.train, task).progressBar(false).run();
+        assertTrue(Double.isFinite(r.lastLoss()));
+        assertTrue(task.tokenizer().latentMean() != null, "evaluation measured latent statistics");
+
+        Map<String, Object> e = VideoEval.evaluate(task, 2);
+        @SuppressWarnings("unchecked") Map<String, Double> psnr = (Map<String, Double>) e.get("psnr");
+        assertTrue(psnr.containsKey("8->8") && psnr.containsKey("8->16") && psnr.containsKey("8->32"), psnr.toString());
+        assertEquals(true, e.get("latent_shape_equal_across_fps"));
+        assertTrue(Double.isFinite((Double) e.get("image_psnr")));
+
+        Path file = tmp.resolve("tok-video.dcs");
+        Trainer.loadWeights(CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR)).orElseThrow(), task, true);
+        VideoTokenizerModel.save(file, task.tokenizer(), c);
+        VideoTokenizerModel.Loaded loaded = VideoTokenizerModel.load(file);
+        float[][] clip = task.evalScenes().clip(0).render(8, 16);
+        INDArray x = Clips.toINDArray(clip, 1, 16, 16);
+        Latent z1 = task.videoTokenizer().encode(x, 8), z2 = loaded.video().encode(x, 8);
+        assertTrue(bitEqual(z1.tokens(), z2.tokens()));
+    }
+
+    /** DESIGN §5.6 for video: same seed → same weights; a run stopped at step 2 and resumed equals the uninterrupted run, bit for bit. */
+    @Test
+    void trainingIsReproducibleAndResumesExactly() {
+        VideoTokTrainConfig c = tiny();
+        c.train.steps = 4;
+        c.train.evalEvery = 0;
+        c.train.checkpointEvery = 2;
+        new Trainer<>(tmp.resolve("a"), c.train, new VideoTokenizerTask(c, digits(), digits())).progressBar(false).run();
+        new Trainer<>(tmp.resolve("b"), c.train, new VideoTokenizerTask(c, digits(), digits())).progressBar(false).run(2);
+        new Trainer<>(tmp.resolve("b"), c.train, new VideoTokenizerTask(c, digits(), digits())).progressBar(false).run();
+        var a = io.dcsldm.core.checkpoint.CheckpointIO.read(CheckpointRotation.latest(tmp.resolve("a").resolve(Trainer.CHECKPOINT_DIR)).orElseThrow());
+        var b = io.dcsldm.core.checkpoint.CheckpointIO.read(CheckpointRotation.latest(tmp.resolve("b").resolve(Trainer.CHECKPOINT_DIR)).orElseThrow());
+        assertEquals(4, a.step());
+        assertEquals(4, b.step());
+        assertEquals(a.tensors().keySet(), b.tensors().keySet());
+        for (String k : a.tensors().keySet()) assertTrue(bitEqual(a.tensors().get(k), b.tensors().get(k)), k);
+    }
+
+    /** Bit-for-bit equality (INDArray.equals allows a 1e-5 difference). */
+    static boolean bitEqual(INDArray a, INDArray b) {
+        return java.util.Arrays.equals(a.shape(), b.shape())
+                && java.util.Arrays.equals(a.dup('c').data().asFloat(), b.dup('c').data().asFloat());
+    }
+
+    @Test
+    void frameRatesThatDoNotFillTheDurationAreConfigErrors() {
+        VideoTokTrainConfig c = tiny();
+        c.video.duration = 0.3; // 0.3 s at 8 fps = 2.4 frames
+        InvalidValueException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidValueException.class, c::validate);
+        assertTrue(e.getMessage().contains("8 fps"), e.getMessage());
+    }
+}
