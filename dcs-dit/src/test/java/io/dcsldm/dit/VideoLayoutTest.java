@@ -41,11 +41,11 @@ class VideoLayoutTest {
         for (int l = 0; l < VIDEO.levels(); l++) {
             for (int t = 0; t < 2; t++) {
                 int[] r = range(l, t);
-                assertTrue(bitEqual(ga.get(NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.all()),
+                assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(ga.get(NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.all()),
                         gz.get(NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.all())), "level " + l + ", time " + t);
             }
             int[] r = range(l, 2);
-            assertFalse(bitEqual(ga.get(NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.all()),
+            assertFalse(io.dcsldm.core.nn.Ops.bitIdentical(ga.get(NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.all()),
                     gz.get(NDArrayIndex.all(), NDArrayIndex.interval(r[0], r[1]), NDArrayIndex.all())));
         }
         // and progressive (KV-cached, level by level) equals joint on the video layout
@@ -53,11 +53,6 @@ class VideoLayoutTest {
         assertTrue(joint.sub(ga).amaxNumber().doubleValue() <= 1e-4);
     }
 
-    /** Bit-for-bit equality (INDArray.equals allows a 1e-5 difference). */
-    static boolean bitEqual(INDArray a, INDArray b) {
-        return java.util.Arrays.equals(a.shape(), b.shape())
-                && java.util.Arrays.equals(a.dup('c').data().asFloat(), b.dup('c').data().asFloat());
-    }
 
     static DcsDiT randomModel(long seed) {
         DitConfig cfg = new DitConfig();

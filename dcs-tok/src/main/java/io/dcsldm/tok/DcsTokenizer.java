@@ -353,19 +353,45 @@ public final class DcsTokenizer {
     // ------------------------------------------------------------------ causality probes (tests)
 
     /**
-     * Runs the decoder over all levels of {@code tokens} ([B, T, c], normalised) and over the first
-     * {@code l} levels only; true when the first {@code l} levels' outputs are bit-identical.
+     * Runs the decoder over all levels of {@code tokens} ([B, T, c], normalised) twice, the second time with
+     * the tokens of levels &gt; {@code l} replaced by noise; true when the outputs of the first {@code l} levels
+     * are bit-identical (and those of the later levels did change). The decoder then also equals one run on
+     * the first {@code l} levels only, up to float rounding: see {@link #decoderPrefixRunDifference}.
      */
     boolean decoderPrefixIsCausal(INDArray tokens, int l) {
         int b = (int) tokens.size(0);
-        TokenLayout layout = new TokenLayout(cfg.levels, 1, (int) Math.round(Math.sqrt(tokens.size(1) / cfg.tokensPerPatch())),
-                (int) Math.round(Math.sqrt(tokens.size(1) / cfg.tokensPerPatch())), cfg.tokensPerLevel);
+        TokenLayout layout = probeLayout(tokens);
+        INDArray noisy = tokens.dup('c');
+        noisy.get(NDArrayIndex.all(), NDArrayIndex.interval(layout.tokens(l), layout.tokens()), NDArrayIndex.all())
+                .assign(Nd4j.randn(tokens.dataType(), b, layout.tokens() - layout.tokens(l), cfg.latentChannels).muli(100));
+        INDArray a = decoder.forward(tokens.dup('c').reshape((long) b * layout.tokens(), cfg.latentChannels), layout, cfg.levels, b, false)
+                .reshape(b, layout.tokens(), cfg.width);
+        INDArray c = decoder.forward(noisy.reshape((long) b * layout.tokens(), cfg.latentChannels), layout, cfg.levels, b, false)
+                .reshape(b, layout.tokens(), cfg.width);
+        INDArray pa = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all());
+        INDArray pc = c.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all());
+        return !Ops.bitIdentical(a, c) && Ops.bitIdentical(pa, pc);
+    }
+
+    /**
+     * Max |Δ| between the decoder's outputs for the first {@code l} levels in a run over all levels and in a
+     * run over those levels only: zero up to float rounding, as the two runs sum in different GEMM shapes.
+     */
+    double decoderPrefixRunDifference(INDArray tokens, int l) {
+        int b = (int) tokens.size(0);
+        TokenLayout layout = probeLayout(tokens);
         INDArray all = decoder.forward(tokens.dup('c').reshape((long) b * layout.tokens(), cfg.latentChannels), layout, cfg.levels, b, false);
         INDArray pre = decoder.forward(tokens.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all())
                 .dup('c').reshape((long) b * layout.tokens(l), cfg.latentChannels), layout, l, b, false);
         INDArray allPre = all.reshape(b, layout.tokens(), all.columns())
                 .get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all());
-        return allPre.equals(pre.reshape(b, layout.tokens(l), pre.columns()));
+        return Transforms.abs(allPre.sub(pre.reshape(b, layout.tokens(l), pre.columns()))).maxNumber().doubleValue();
+    }
+
+    /** Layout of a square-grid latent {@code [B, T, c]}. */
+    private TokenLayout probeLayout(INDArray tokens) {
+        int side = (int) Math.round(Math.sqrt(tokens.size(1) / cfg.tokensPerPatch()));
+        return new TokenLayout(cfg.levels, 1, side, side, cfg.tokensPerLevel);
     }
 
     /**
@@ -388,8 +414,8 @@ public final class DcsTokenizer {
         int i = 0;
         for (INDArray x : new INDArray[]{a, c})
             pre[i++] = x.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all());
-        boolean higherChanged = !a.equals(c);
-        return higherChanged && pre[0].equals(pre[1]);
+        boolean higherChanged = !Ops.bitIdentical(a, c);
+        return higherChanged && Ops.bitIdentical(pre[0], pre[1]);
     }
 
     // ------------------------------------------------------------------ internals

@@ -55,10 +55,12 @@ public final class VideoTokenizer {
         this.image = image;
         this.cfg = image.config();
         this.params = image.params();
+        if (cfg.linearCode) // the linear code is fitted on images of one size; clips have no such basis yet
+            throw new IllegalArgumentException("model.linearCode is not supported by the video tokenizer; set it to false in video configs");
         ParamStore.Scope s = params.scope("tok");
         long before = params.count();
-        this.encoder = new LevelCausalCoder(s.scope("encoder").shared(), cfg, cfg.encoderDepth, cfg.width, cfg.latentChannels);
-        this.decoder = new LevelCausalCoder(s.scope("decoder").shared(), cfg, cfg.decoderDepth, cfg.latentChannels, cfg.width);
+        this.encoder = new LevelCausalCoder(s.scope("encoder").shared(), cfg, cfg.encoderDepth, cfg.width, cfg.latentChannels, false);
+        this.decoder = new LevelCausalCoder(s.scope("decoder").shared(), cfg, cfg.decoderDepth, cfg.latentChannels, cfg.width, false);
         if (params.count() != before) throw new IllegalStateException("video modules must reuse the image tokenizer's weights");
     }
 

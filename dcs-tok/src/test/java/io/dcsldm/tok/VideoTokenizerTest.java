@@ -100,8 +100,8 @@ class VideoTokenizerTest {
                     INDArray a = tok.decode(z.prefix(l), fps, 8, 8), b = tok.decode(zn.prefix(l), fps, 8, 8);
                     TemporalGrid tg = TemporalGrid.forDuration(layout.times(), fps, c.kt);
                     int upTo = tg.firstFrame(t + 1);
-                    assertTrue(bitEqual(frames(a, 0, upTo), frames(b, 0, upTo)), "patch " + t + ", " + fps + " fps, " + l + " levels");
-                    assertFalse(bitEqual(frames(a, upTo, tg.frames()), frames(b, upTo, tg.frames())), "later frames should change");
+                    assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(frames(a, 0, upTo), frames(b, 0, upTo)), "patch " + t + ", " + fps + " fps, " + l + " levels");
+                    assertFalse(io.dcsldm.core.nn.Ops.bitIdentical(frames(a, upTo, tg.frames()), frames(b, upTo, tg.frames())), "later frames should change");
                 }
             }
             // encoder: changing the frames of later patches leaves the tokens of patches <= t untouched
@@ -112,10 +112,10 @@ class VideoTokenizerTest {
             INDArray za = z.tokens(), zb = tok.encode(x2, 8).tokens();
             for (int l = 0; l < c.levels; l++) {
                 int from = l * layout.times() * perGroup, to = (l * layout.times() + t + 1) * perGroup;
-                assertTrue(bitEqual(za.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all()),
+                assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(za.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all()),
                         zb.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all())), "encoder, level " + l + ", patch " + t);
             }
-            assertFalse(bitEqual(za, zb));
+            assertFalse(io.dcsldm.core.nn.Ops.bitIdentical(za, zb));
         }
     }
 
@@ -129,9 +129,9 @@ class VideoTokenizerTest {
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 1, 16, 16);
         Latent a = img.encode(x), b = vid.encodeImages(x);
         assertArrayEquals(a.tokens().shape(), b.tokens().shape());
-        assertTrue(bitEqual(a.tokens(), b.tokens()), "latents bit for bit");
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(a.tokens(), b.tokens()), "latents bit for bit");
         for (int size : new int[]{8, 16, 32})
-            assertTrue(bitEqual(img.decode(a.prefix(2), size, size), vid.decodeImages(b.prefix(2), size, size)), "decode at " + size);
+            assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(img.decode(a.prefix(2), size, size), vid.decodeImages(b.prefix(2), size, size)), "decode at " + size);
         assertEquals(1, b.layout().times());
     }
 
@@ -211,11 +211,6 @@ class VideoTokenizerTest {
         assertArrayEquals(new double[]{0.5}, img.taus(0), 0);
     }
 
-    /** Bit-for-bit equality (INDArray.equals allows a 1e-5 difference). */
-    static boolean bitEqual(INDArray a, INDArray b) {
-        return java.util.Arrays.equals(a.shape(), b.shape())
-                && java.util.Arrays.equals(a.dup('c').data().asFloat(), b.dup('c').data().asFloat());
-    }
 
     private static INDArray frames(INDArray v, int from, int to) {
         return v.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all()).dup();

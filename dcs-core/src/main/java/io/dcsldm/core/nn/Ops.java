@@ -86,4 +86,17 @@ public final class Ops {
         Nd4j.gemm(ones(x.dataType(), sequences), flat, out, false, false, 1.0, 0.0);
         return out.reshape(per, x.columns());
     }
+
+    /**
+     * Exact equality: same shape, same data type and the same bits in every element (C order). Use this,
+     * not {@code INDArray.equals}, for "bit-identical" claims: ND4J's {@code equals} allows a 1e-5 difference.
+     */
+    public static boolean bitIdentical(INDArray a, INDArray b) {
+        if (!java.util.Arrays.equals(a.shape(), b.shape()) || a.dataType() != b.dataType()) return false;
+        INDArray x = a.dup('c'), y = b.dup('c');
+        if (a.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+            return java.util.Arrays.equals(x.data().asDouble(), y.data().asDouble());
+        return java.util.Arrays.equals(x.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat(),
+                y.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat());
+    }
 }

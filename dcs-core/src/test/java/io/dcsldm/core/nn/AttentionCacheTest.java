@@ -19,13 +19,14 @@ import static io.dcsldm.core.nn.TestArrays.maxAbsDiff;
 import static io.dcsldm.core.nn.TestArrays.normal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * KV-cache inference equals whole-sequence attention, and what the mask hides cannot change an output.
  *
  * <p>FP32 throughout. Cached vs full: max |Δ| ≤ 1e-5. Masked keys/values and masked input tokens: outputs must be
- * bit-identical ({@code INDArray.equals}, i.e. exact), and each of those checks is paired with a control showing
+ * bit-identical ({@link Ops#bitIdentical}: every bit; ND4J's {@code equals} would allow 1e-5), and each of those checks is paired with a control showing
  * that the same perturbation on <em>visible</em> data does change the output, so none of them is vacuous.</p>
  */
 class AttentionCacheTest {
@@ -150,13 +151,13 @@ class AttentionCacheTest {
             }
             scribble(cache, groups.end(g), cap, rnd); // beyond what this call appends
             INDArray out = mha.applyCached(rows(x, t, groups.start(g), groups.end(g)), B, groups.slice(g, g + 1), cache);
-            assertEquals(clean.get(g), out, "query group " + g + " read a masked cache row");
+            assertTrue(Ops.bitIdentical(clean.get(g), out), "query group " + g + " read a masked cache row");
 
             if (g > 0) { // control: scribbling over a visible row (group 0 is always visible) does change the output
                 KvCache c2 = new KvCache(DataType.FLOAT, B, HEADS, cap, D);
                 for (int p = 0; p < g; p++) mha.applyCached(rows(x, t, groups.start(p), groups.end(p)), B, groups.slice(p, p + 1), c2);
                 scribble(c2, groups.start(0), groups.end(0), rnd);
-                assertNotEquals(clean.get(g), mha.applyCached(rows(x, t, groups.start(g), groups.end(g)), B, groups.slice(g, g + 1), c2));
+                assertFalse(Ops.bitIdentical(clean.get(g), mha.applyCached(rows(x, t, groups.start(g), groups.end(g)), B, groups.slice(g, g + 1), c2)));
             }
         }
         System.out.printf("[kv-cache] %s: %d query groups bit-identical with %d masked cached groups and spare capacity overwritten%n",
@@ -240,7 +241,7 @@ class AttentionCacheTest {
                         for (int i = 0; i < t; i++) {
                             long row = (long) b * t + i;
                             if (!hidden[i])
-                                assertEquals(y.getRow(row), y2.getRow(row), String.format("%s: token %d (level %d, time %d) depends on a hidden token (ℓ=%d, τ=%d)",
+                                assertTrue(Ops.bitIdentical(y.getRow(row), y2.getRow(row)), String.format("%s: token %d (level %d, time %d) depends on a hidden token (ℓ=%d, τ=%d)",
                                         names[n], i, lv[i], tm[i], l, tau));
                             else
                                 assertNotEquals(y.getRow(row), y2.getRow(row), names[n] + ": replaced token " + i + " output unchanged");

@@ -88,7 +88,7 @@ class VideoTokenizerTaskTest {
         float[][] clip = task.evalScenes().clip(0).render(8, 16);
         INDArray x = Clips.toINDArray(clip, 1, 16, 16);
         Latent z1 = task.videoTokenizer().encode(x, 8), z2 = loaded.video().encode(x, 8);
-        assertTrue(bitEqual(z1.tokens(), z2.tokens()));
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(z1.tokens(), z2.tokens()));
     }
 
     /** DESIGN §5.6 for video: same seed → same weights; a run stopped at step 2 and resumed equals the uninterrupted run, bit for bit. */
@@ -106,14 +106,9 @@ class VideoTokenizerTaskTest {
         assertEquals(4, a.step());
         assertEquals(4, b.step());
         assertEquals(a.tensors().keySet(), b.tensors().keySet());
-        for (String k : a.tensors().keySet()) assertTrue(bitEqual(a.tensors().get(k), b.tensors().get(k)), k);
+        for (String k : a.tensors().keySet()) assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(a.tensors().get(k), b.tensors().get(k)), k);
     }
 
-    /** Bit-for-bit equality (INDArray.equals allows a 1e-5 difference). */
-    static boolean bitEqual(INDArray a, INDArray b) {
-        return java.util.Arrays.equals(a.shape(), b.shape())
-                && java.util.Arrays.equals(a.dup('c').data().asFloat(), b.dup('c').data().asFloat());
-    }
 
     @Test
     void frameRatesThatDoNotFillTheDurationAreConfigErrors() {
