@@ -33,6 +33,9 @@ public final class TrainDitCommand implements Callable<Integer> {
             + "(a checkpoint is written there; the same command without --stop-at continues the run); default: train.steps")
     Long stopAt;
 
+    @Option(names = "--export-live", description = "Export the live weights of the last checkpoint instead of their EMA")
+    boolean exportLive;
+
     @Option(names = "--no-progress", description = "No progress bar")
     boolean noProgress;
 
@@ -47,9 +50,9 @@ public final class TrainDitCommand implements Callable<Integer> {
         new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run(stopAt != null ? stopAt : cfg.train.steps);
         if (export != null) {
             Trainer.loadWeights(CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
-                    .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);
+                    .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, !exportLive);
             DitModel.save(export, task.model(), cfg);
-            System.err.println("train-dit: exported EMA weights to " + export);
+            System.err.println("train-dit: exported " + (exportLive ? "live" : "EMA") + " weights to " + export);
         }
         return 0;
     }

@@ -28,9 +28,30 @@ public final class Ema {
 
     public double decay() { return decay; }
 
+    /** One update with the constant decay. */
     public void update() {
+        update(decay);
+    }
+
+    /**
+     * One update after training step {@code step} (1-based) with a warm-up of the decay,
+     * {@code d = min(decay, (1 + step) / (10 + step))}: without it the average of a short run keeps
+     * {@code decay^steps} of the initial weights (11 % after 2200 steps at 0.999), and for adaLN-Zero
+     * models, whose initial output is zero, that shrinks every prediction (measured on the Fashion-MNIST
+     * DiT: conditional accuracy 19 % with the plain EMA against 58 % with the live weights).
+     */
+    public void update(long step) {
+        update(decayAt(step));
+    }
+
+    /** The decay {@link #update(long)} uses after {@code step}. */
+    public double decayAt(long step) {
+        return Math.min(decay, (1.0 + step) / (10.0 + step));
+    }
+
+    private void update(double d) {
         for (int i = 0; i < shadow.length; i++)
-            shadow[i].muli(decay).addi(params.get(i).value().mul(1.0 - decay));
+            shadow[i].muli(d).addi(params.get(i).value().mul(1.0 - d));
     }
 
     /** Exchanges the live weights and the averages. */

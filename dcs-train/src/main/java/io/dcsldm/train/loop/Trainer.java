@@ -259,7 +259,7 @@ public final class Trainer<B> {
             return new StepOutcome(loss, norm, false);
         }
         opt.step(step, lr);
-        ema.update();
+        ema.update(step + 1); // steps completed, for the decay warm-up
         return new StepOutcome(loss, norm, true);
     }
 
