@@ -41,7 +41,7 @@ public final class TrainDitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (VideoTraining.isVideoConfig(config)) return VideoTraining.trainDit(config, overrides, runDir, export, noProgress);
+        if (VideoTraining.isVideoConfig(config)) return VideoTraining.trainDit(config, overrides, runDir, export, noProgress, stopAt);
         DitTrainConfig cfg = ConfigLoader.load(config, DitTrainConfig.class, overrides);
         Path dir = runDir != null ? runDir : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         DitTask task = DitTask.fromConfig(cfg, Repo.resolve(cfg.data.tokenizer));

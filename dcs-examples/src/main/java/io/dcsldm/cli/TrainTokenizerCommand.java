@@ -37,7 +37,7 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (VideoTraining.isVideoConfig(config)) return VideoTraining.train(config, overrides, runDir, export, noProgress);
+        if (VideoTraining.isVideoConfig(config)) return VideoTraining.train(config, overrides, runDir, export, noProgress, stopAt);
         TokTrainConfig cfg = ConfigLoader.load(config, TokTrainConfig.class, overrides);
         Path dir = runDir != null ? runDir : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         TokenizerTask task = new TokenizerTask(cfg);

@@ -32,14 +32,14 @@ final class VideoTraining {
         }
     }
 
-    static int train(Path config, List<String> overrides, Path runDir, Path export, boolean noProgress) {
+    static int train(Path config, List<String> overrides, Path runDir, Path export, boolean noProgress, Long stopAt) {
         VideoTokTrainConfig cfg = ConfigLoader.load(config, VideoTokTrainConfig.class, overrides);
         Path dir = runDir != null ? runDir : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         VideoTokenizerTask task = new VideoTokenizerTask(cfg);
         System.err.printf("train-tokenizer (video): %d parameters, %d training clips (Moving MNIST from %s) + images (%.0f %% of samples), "
                         + "fps %s, sizes %s, run directory %s%n",
                 task.params().count(), task.datasetSize(), cfg.video.digits, 100 * cfg.video.imageFraction, cfg.video.fps, cfg.video.sizes, dir);
-        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run();
+        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run(stopAt != null ? stopAt : cfg.train.steps);
         if (Boolean.getBoolean("dcs.profile")) System.err.println("train-tokenizer: wall time per section\n" + io.dcsldm.core.runtime.Profiler.report());
         if (export != null) {
             Trainer.loadWeights(io.dcsldm.core.checkpoint.CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
@@ -50,7 +50,7 @@ final class VideoTraining {
         return 0;
     }
 
-    static int trainDit(Path config, List<String> overrides, Path runDir, Path export, boolean noProgress) {
+    static int trainDit(Path config, List<String> overrides, Path runDir, Path export, boolean noProgress, Long stopAt) {
         io.dcsldm.train.video.VideoDitConfig cfg = ConfigLoader.load(config, io.dcsldm.train.video.VideoDitConfig.class, overrides);
         Path dir = runDir != null ? runDir : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         VideoTokenizerModel.Loaded tok = VideoTokenizerModel.load(Repo.resolve(cfg.video.tokenizer));
@@ -61,7 +61,7 @@ final class VideoTraining {
         io.dcsldm.train.video.VideoDitTask task = new io.dcsldm.train.video.VideoDitTask(cfg, tok.video(), scenes);
         System.err.printf("train-dit (video): %d parameters, %d latents of %d×%d (%d temporal patches), run directory %s%n",
                 task.params().count(), task.datasetSize(), task.tokens(), task.channels(), task.layout().times(), dir);
-        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run();
+        new Trainer<>(dir, cfg.train, task).progressBar(!noProgress).run(stopAt != null ? stopAt : cfg.train.steps);
         if (export != null) {
             Trainer.loadWeights(io.dcsldm.core.checkpoint.CheckpointRotation.latest(dir.resolve(Trainer.CHECKPOINT_DIR))
                     .orElseThrow(() -> new IllegalStateException("no checkpoint in " + dir)), task, true);
