@@ -454,7 +454,7 @@ public final class DcsTokenizer {
     }
 
     /** Normalises ({@code forward}) or denormalises tokens {@code [B, T, c]} of the first {@code l} levels in place. */
-    private INDArray normalize(INDArray tokens, TokenLayout layout, int l, boolean forward) {
+    INDArray normalize(INDArray tokens, TokenLayout layout, int l, boolean forward) {
         if (latentMean == null) return tokens;
         int[] lv = layout.tokenLevels(l);
         INDArray mean = Nd4j.createUninitialized(tokens.dataType(), lv.length, cfg.latentChannels);

@@ -423,28 +423,9 @@ public final class VideoTokenizer {
         return xs.length == 1 ? xs[0] : Nd4j.concat(0, xs);
     }
 
-    /** Normalises ({@code forward}) or denormalises tokens {@code [B, T, c]} of the first {@code l} levels in place (as DcsTokenizer). */
+    /** Normalises ({@code forward}) or denormalises tokens {@code [B, T, c]} of the first {@code l} levels in place, with the image tokenizer's statistics. */
     private INDArray normalize(INDArray tokens, TokenLayout layout, int l, boolean forward) {
-        INDArray latentMean = image.latentMean(), latentStd = image.latentStd();
-        if (latentMean == null) return tokens;
-        int[] lv = layout.tokenLevels(l);
-        INDArray mean = Nd4j.createUninitialized(tokens.dataType(), lv.length, cfg.latentChannels);
-        INDArray std = Nd4j.createUninitialized(tokens.dataType(), lv.length, cfg.latentChannels);
-        for (int i = 0; i < lv.length; i++) {
-            mean.putRow(i, latentMean.getRow(lv[i]));
-            std.putRow(i, latentStd.getRow(lv[i]));
-        }
-        INDArray flat = tokens.reshape(tokens.size(0) * tokens.size(1), tokens.size(2));
-        int b = (int) tokens.size(0);
-        INDArray x3 = flat.reshape(b, flat.rows() / b, flat.columns());
-        if (forward) {
-            Ops.addPerPosition(flat, mean.neg(), b);
-            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp(x3, std, x3, 1, 2));
-        } else {
-            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp(x3, std, x3, 1, 2));
-            Ops.addPerPosition(flat, mean, b);
-        }
-        return flat.reshape(tokens.shape());
+        return image.normalize(tokens, layout, l, forward);
     }
 
     /** Raw (unnormalised) latents {@code [B, T, c]} of clips, for measuring statistics. */
