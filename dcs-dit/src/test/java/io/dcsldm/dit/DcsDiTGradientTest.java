@@ -35,6 +35,7 @@ class DcsDiTGradientTest {
         ParamStore store = new ParamStore(DataType.DOUBLE, 3);
         DcsDiT m = new DcsDiT(cfg, new TokenLayout(2, 1, 2, 2, 1), 2, store);
         // adaLN-Zero starts many paths at zero; give every parameter a value so all gradient paths are live
+        Nd4j.getRandom().setSeed(11); // the test must not depend on what ran before it
         for (Param p : store.all()) p.value().addi(Nd4j.randn(DataType.DOUBLE, p.value().shape()).muli(0.1));
         int b = 2, l = 2, n = 8;
         INDArray zt = Nd4j.randn(DataType.DOUBLE, (long) b * n, 2);
@@ -59,7 +60,9 @@ class DcsDiTGradientTest {
                 double lm = m.forward(zt, t, y, l).mul(r).sumNumber().doubleValue();
                 v.putScalar(i, orig);
                 double fd = (lp - lm) / (2 * eps), an = g.getDouble(i);
-                double rel = Math.abs(fd - an) / Math.max(Math.max(Math.abs(fd), Math.abs(an)), 1e-4);
+                // central differences carry a rounding error of about ε·|loss|/h ≈ 1e-16·10/1e-6 = 1e-9, so
+                // gradients below 1e-3 are compared with an absolute budget of 1e-8, larger ones relatively
+                double rel = Math.abs(fd - an) / Math.max(Math.max(Math.abs(fd), Math.abs(an)), 1e-3);
                 worst = Math.max(worst, rel);
                 checked++;
                 assertTrue(rel < 1e-5, p.name() + "[" + i + "]: analytic " + an + " vs numeric " + fd);
