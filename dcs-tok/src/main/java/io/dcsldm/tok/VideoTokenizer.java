@@ -87,15 +87,10 @@ public final class VideoTokenizer {
 
     /** Encodes clips {@code [B, F, C, H, W]} at {@code fps} into a full latent. */
     public Latent encode(INDArray clips, double fps) {
-        checkClips(clips);
-        inUse.clear();
-        int b = (int) clips.size(0);
+        INDArray tokens = encodeUnnormalized(clips, fps);
         TemporalGrid tg = temporal((int) clips.size(1), fps);
         PatchGrid g = image.grid((int) clips.size(3), (int) clips.size(4));
         TokenLayout layout = new TokenLayout(cfg.levels, tg.gridT(), g.gridH(), g.gridW(), cfg.tokensPerLevel);
-        INDArray lat = patchify(clips, tg, g, b, false, null);
-        INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, false);
-        INDArray tokens = z.reshape(b, layout.tokens(), cfg.latentChannels);
         return new Latent(normalize(tokens, layout, cfg.levels, true), layout, cfg.levels);
     }
 
