@@ -212,6 +212,7 @@ public final class DcsTokenizer {
         long t = Profiler.start();
         java.util.List<INDArray> latents = new java.util.ArrayList<>();
         java.util.List<Patchifier> usedPla = new java.util.ArrayList<>();
+        java.util.List<INDArray> linearCoords = new java.util.ArrayList<>(); // per input-size group, when cfg.linearCode
         for (java.util.List<Integer> members : byIn.values()) {
             INDArray in = stack(samples, members, true);
             PatchGrid gin = grid((int) in.size(2), (int) in.size(3));
@@ -219,7 +220,9 @@ public final class DcsTokenizer {
                 throw new IllegalArgumentException("all inputs of a batch must share one patch grid (aspect ratio)");
             Patchifier pla = patchifierFor(gin.patch());
             usedPla.add(pla);
-            INDArray pix = gin.extract(in.mul(2.0).subi(1.0)).reshape((long) members.size() * g * gin.pixelsPerPatch(), cfg.channels);
+            INDArray scaled = in.mul(2.0).subi(1.0);
+            if (cfg.linearCode) linearCoords.add(requireLinear().encode(scaled));
+            INDArray pix = gin.extract(scaled).reshape((long) members.size() * g * gin.pixelsPerPatch(), cfg.channels);
             latents.add(pla.forward(pix, fourier(gin.patch()), members.size() * g, true));
         }
         INDArray lat = latents.size() == 1 ? latents.get(0) : Nd4j.concat(0, latents.toArray(new INDArray[0]));
@@ -227,13 +230,10 @@ public final class DcsTokenizer {
         INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, true);
         long floats = (long) layout.tokens() * cfg.latentChannels;
         INDArray zFlat = z.reshape(b, floats); // a view: samples in encoder order
-        if (cfg.linearCode) {                  // the linear coordinates of each input-size group, added in place
-            int row = 0;
-            for (java.util.List<Integer> members : byIn.values()) {
-                INDArray in = stack(samples, members, true).mul(2.0).subi(1.0);
-                zFlat.get(NDArrayIndex.interval(row, row + members.size()), NDArrayIndex.all()).addi(requireLinear().encode(in));
-                row += members.size();
-            }
+        long first = 0;                        // the linear coordinates of each input-size group, added in place
+        for (INDArray coords : linearCoords) {
+            zFlat.get(NDArrayIndex.interval(first, first + coords.rows()), NDArrayIndex.all()).addi(coords);
+            first += coords.rows();
         }
         INDArray dzLinear = cfg.linearCode ? Nd4j.zeros(z.dataType(), b, floats) : null;
         t = Profiler.lap("tok.encoder.fwd", t);
@@ -421,11 +421,12 @@ public final class DcsTokenizer {
     // ------------------------------------------------------------------ internals
 
     private INDArray encodeRaw(INDArray images, PatchGrid g, TokenLayout layout, int b, boolean train) {
-        INDArray pix = g.extract(images.mul(2.0).subi(1.0)).reshape((long) b * g.patches() * g.pixelsPerPatch(), cfg.channels);
+        INDArray scaled = images.mul(2.0).subi(1.0);
+        INDArray pix = g.extract(scaled).reshape((long) b * g.patches() * g.pixelsPerPatch(), cfg.channels);
         INDArray lat = patchifier.forward(pix, fourier(g.patch()), b * g.patches(), train);
         INDArray seq = layout.patchToSequence(lat, b, cfg.levels);
         INDArray z = encoder.forward(seq, layout, cfg.levels, b, train);
-        if (cfg.linearCode) z.reshape(b, (long) layout.tokens() * cfg.latentChannels).addi(requireLinear().encode(images.mul(2.0).subi(1.0)));
+        if (cfg.linearCode) z.reshape(b, (long) layout.tokens() * cfg.latentChannels).addi(requireLinear().encode(scaled));
         return z;
     }
 
