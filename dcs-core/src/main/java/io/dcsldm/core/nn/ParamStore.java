@@ -26,8 +26,9 @@ public final class ParamStore {
 
     public ParamStore(DataType dataType, long seed) {
         this.dataType = dataType;
-        this.rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        this.rng = Nd4j.getRandomFactory().getNewRandomInstance(io.dcsldm.core.runtime.Rng.nativeSeed(seed));
     }
+
 
     public DataType dataType() { return dataType; }
 

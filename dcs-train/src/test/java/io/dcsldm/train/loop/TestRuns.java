@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Helpers for trainer tests: bitwise tensor comparison, metrics, child JVMs. */
-final class TestRuns {
+public final class TestRuns {
     private TestRuns() {
     }
 
@@ -33,7 +33,7 @@ final class TestRuns {
     }
 
     /** Asserts two tensor maps hold the same names, shapes, dtypes and bytes (names filtered by {@code include}). */
-    static int assertBitIdentical(Map<String, INDArray> expected, Map<String, INDArray> actual, Predicate<String> include) {
+    public static int assertBitIdentical(Map<String, INDArray> expected, Map<String, INDArray> actual, Predicate<String> include) {
         List<String> e = expected.keySet().stream().filter(include).toList();
         List<String> a = actual.keySet().stream().filter(include).toList();
         assertEquals(e, a, "tensor names");
@@ -55,7 +55,7 @@ final class TestRuns {
                 .orElseThrow(() -> new AssertionError("no checkpoint in " + runDir));
     }
 
-    static Checkpoint latest(Path runDir) {
+    public static Checkpoint latest(Path runDir) {
         return CheckpointIO.read(latestCheckpoint(runDir));
     }
 
@@ -72,7 +72,7 @@ final class TestRuns {
     }
 
     /** Rows with their wall-clock fields removed (what must match between equivalent runs). */
-    static List<JsonNode> metricsWithoutTimes(Path runDir) {
+    public static List<JsonNode> metricsWithoutTimes(Path runDir) {
         List<JsonNode> rows = metrics(runDir);
         for (JsonNode r : rows) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) r).remove(List.of("ms_per_step", "ms"));
