@@ -42,6 +42,8 @@ public final class DcsDiT {
     private final TransformerStack blocks;
     private final FinalLayer finalLayer;
     private int batch;
+    /** Per-coordinate scale {@code [T, c]} from the tokenizer's normalised latent to the space this model diffuses in; null = identity. */
+    private INDArray latentScale;
 
     public DcsDiT(DitConfig cfg, TokenLayout layout, int latentChannels, ParamStore params) {
         cfg.validate();
@@ -67,6 +69,37 @@ public final class DcsDiT {
     public int latentChannels() { return latentChannels; }
 
     public int nullClass() { return label.nullClass(); }
+
+    // ------------------------------------------------------------------ the space the model diffuses in
+
+    /**
+     * The fixed per-coordinate scale {@code [T, c]} between the tokenizer's normalised latent and the space
+     * this model is trained and sampled in ({@code x = scale · z}), or null when the model diffuses the
+     * normalised latent itself. Not a trained parameter: it is chosen before training (e.g. from the
+     * decoder's pixel energy per coordinate) and saved with the model.
+     */
+    public INDArray latentScale() { return latentScale; }
+
+    public void setLatentScale(INDArray scale) {
+        if (scale != null && (scale.rank() != 2 || scale.size(0) != layout.tokens() || scale.size(1) != latentChannels))
+            throw new IllegalArgumentException("latent scale must be [" + layout.tokens() + ", " + latentChannels + "], got "
+                    + java.util.Arrays.toString(scale.shape()));
+        this.latentScale = scale == null ? null : scale.castTo(params.dataType()).dup('c');
+    }
+
+    /** Tokenizer latents {@code [B, T_l, c]} (any level prefix) → the model's space. */
+    public INDArray toModelSpace(INDArray z) { return rescale(z, true); }
+
+    /** The model's samples {@code [B, T_l, c]} (any level prefix) → tokenizer latents, ready to decode. */
+    public INDArray toTokenizerSpace(INDArray x) { return rescale(x, false); }
+
+    private INDArray rescale(INDArray z, boolean forward) {
+        if (latentScale == null) return z;
+        long per = z.size(1) * z.size(2);
+        INDArray s = latentScale.get(NDArrayIndex.interval(0, z.size(1)), NDArrayIndex.all()).dup('c').reshape(1, per);
+        INDArray flat = z.castTo(params.dataType()).dup('c').reshape(z.size(0), per);
+        return (forward ? flat.muliRowVector(s) : flat.diviRowVector(s)).reshape(z.shape());
+    }
 
     /** Per-token positional term of tokens {@code [from, to)} of the full sequence: grid + level embedding. */
     private INDArray positions(int from, int to, boolean train) {

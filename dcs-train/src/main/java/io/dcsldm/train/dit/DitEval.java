@@ -49,6 +49,8 @@ public final class DitEval {
             acc[l] = accuracy(clf.predict(imgs), labels);
             fd[l] = FrechetDistance.compute(clf.features(imgs), realFeat);
         }
+        // the tokenizer's ceiling: real test images encoded and decoded from the same level prefixes
+        double[][] recon = reconstructionCeiling(tok, clf, realTest, realFeat, levels, o);
         // cost per level count (a small batch, progressive with no previews)
         int costBatch = Math.min(o.batch(), 16);
         int[] costLabels = java.util.Arrays.copyOf(labels, costBatch);
@@ -101,6 +103,8 @@ public final class DitEval {
         out.put("accuracy", round(acc));
         out.put("fd", round(fd));
         out.put("fd_floor", round(fdFloor));
+        out.put("reconstruction_accuracy", round(recon[0]));
+        out.put("reconstruction_fd", round(recon[1]));
         out.put("macs_per_sample_by_level", macs);
         out.put("ms_per_sample_by_level", round(ms));
         out.put("by_steps", bySteps);
@@ -110,6 +114,28 @@ public final class DitEval {
         out.put("macs_joint", joint.macs());
         out.put("kv_cache_mb", Math.round(prog.kvCacheBytes() / 1e6 * 100) / 100.0);
         out.put("pj_batch", costBatch);
+        return out;
+    }
+
+    /**
+     * Accuracy and distance of real test images passed through the tokenizer with {@code ℓ = 1..L} levels:
+     * what a perfect diffusion model of these latents would score, so generated numbers read against it.
+     */
+    private static double[][] reconstructionCeiling(DcsTokenizer tok, FmnistClassifier clf, ImageSet realTest, double[][] realFeat,
+                                                    int levels, Options o) {
+        ImageSet real = io.dcsldm.train.tok.TokenizerTask.pad(realTest, o.nativeSize());
+        double[][] out = new double[2][levels];
+        for (int l = 1; l <= levels; l++) {
+            List<INDArray> imgs = new ArrayList<>();
+            for (int from = 0; from < real.size(); from += o.batch()) {
+                int[] idx = java.util.stream.IntStream.range(from, Math.min(real.size(), from + o.batch())).toArray();
+                var z = tok.encode(real.toINDArray(idx)).prefix(l);
+                imgs.add(crop(tok.decode(z, o.nativeSize(), o.nativeSize()), o));
+            }
+            INDArray all = org.nd4j.linalg.factory.Nd4j.concat(0, imgs.toArray(new INDArray[0]));
+            out[0][l - 1] = accuracy(clf.predict(all), realTest.labels());
+            out[1][l - 1] = FrechetDistance.compute(clf.features(all), realFeat);
+        }
         return out;
     }
 
@@ -140,10 +166,12 @@ public final class DitEval {
         sb.append(r.get("samples")).append(" samples (classes 0–9 in turn), ").append(r.get("method")).append(", ")
                 .append(r.get("steps")).append(" steps, guidance ").append(r.get("guidance")).append(". Distance: ")
                 .append(r.get("classifier")).append("; real-vs-real floor ").append(r.get("fd_floor")).append(".\n\n");
-        sb.append("## Levels generated (compute–quality trade-off)\n\n| ℓ | accuracy | FD | MACs/sample | ms/sample |\n|---|---|---|---|---|\n");
+        sb.append("## Levels generated (compute–quality trade-off)\n\nCeiling: real test images through the tokenizer with the same levels.\n\n"
+                + "| ℓ | accuracy | FD | MACs/sample | ms/sample | ceiling accuracy | ceiling FD |\n|---|---|---|---|---|---|---|\n");
         double[] acc = (double[]) r.get("accuracy"), fd = (double[]) r.get("fd"), ms = (double[]) r.get("ms_per_sample_by_level");
+        double[] cAcc = (double[]) r.get("reconstruction_accuracy"), cFd = (double[]) r.get("reconstruction_fd");
         long[] macs = (long[]) r.get("macs_per_sample_by_level");
-        for (int l = 0; l < acc.length; l++) sb.append(String.format("| %d | %.3f | %.2f | %.3g | %.1f |%n", l + 1, acc[l], fd[l], (double) macs[l], ms[l]));
+        for (int l = 0; l < acc.length; l++) sb.append(String.format("| %d | %.3f | %.2f | %.3g | %.1f | %.3f | %.2f |%n", l + 1, acc[l], fd[l], (double) macs[l], ms[l], cAcc[l], cFd[l]));
         sb.append("\n## Sampling steps (all levels)\n\n| steps | accuracy | FD | MACs/sample | ms/sample |\n|---|---|---|---|---|\n");
         for (Map<String, Object> row : (List<Map<String, Object>>) r.get("by_steps"))
             sb.append(String.format("| %s | %s | %s | %.3g | %s |%n", row.get("steps"), row.get("accuracy"), row.get("fd"),

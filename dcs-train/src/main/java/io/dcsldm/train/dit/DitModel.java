@@ -22,6 +22,9 @@ import java.util.List;
 public final class DitModel {
     private DitModel() {}
 
+    /** The tensor holding {@link DcsDiT#latentScale()} (absent when the model diffuses the normalised latent). */
+    static final String LATENT_SCALE = "extra/latent_scale";
+
     public record Loaded(DcsDiT dit, DcsTokenizer tokenizer, DitTrainConfig config, int nativeSize) {}
 
     public static void save(Path file, DcsDiT dit, DitTrainConfig config) {
@@ -29,6 +32,7 @@ public final class DitModel {
                 .configFingerprint(ConfigLoader.fingerprint(config, "model")).configYaml(ConfigLoader.toYaml(config))
                 .metadata("content", "weights");
         for (Param p : dit.params().all()) b.tensor(p.name(), p.value());
+        if (dit.latentScale() != null) b.tensor(LATENT_SCALE, dit.latentScale());
         if (file.getParent() != null) file.getParent().toFile().mkdirs();
         CheckpointIO.write(file, b.build());
     }
@@ -45,6 +49,15 @@ public final class DitModel {
         var layout = tok.layout(tl.config().data.nativeSize, tl.config().data.nativeSize);
         DcsDiT dit = new DcsDiT(cfg.model, layout, tok.config().latentChannels, new ParamStore(DataType.FLOAT, 0));
         io.dcsldm.train.ModelFiles.copyWeights(c, dit.params(), file);
+        INDArray scale = c.tensors().get(LATENT_SCALE);
+        if (scale == null && cfg.data.latentScalePower != 0)
+            throw new CheckpointException("checkpoint " + file + " has no tensor '" + LATENT_SCALE + "' but its config sets data.latentScalePower="
+                    + cfg.data.latentScalePower);
+        try {
+            dit.setLatentScale(scale);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("checkpoint " + file + ": " + e.getMessage());
+        }
         return new Loaded(dit, tok, cfg, tl.config().data.nativeSize);
     }
 }

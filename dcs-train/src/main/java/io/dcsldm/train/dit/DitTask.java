@@ -38,6 +38,11 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
         this.tokenizer = tokenizer;
         this.latents = LatentSet.encode(tokenizer, images, 200);
         this.model = new DcsDiT(config.model, latents.layout(), latents.channels(), new ParamStore(DataType.FLOAT, config.train.seed));
+        if (config.data.latentScalePower != 0) {
+            INDArray scale = LatentScale.fromDecoder(tokenizer, latents.layout(), images.height(), config.data.latentScalePower);
+            latents.scale(scale);
+            model.setLatentScale(scale);
+        }
         this.objective = new FlowObjective(model, config.flow);
         int n = Math.min(256, latents.size());
         this.heldOut = java.util.stream.IntStream.range(latents.size() - n, latents.size()).toArray();
@@ -79,6 +84,21 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("heldout_flow_loss", loss);
         return m;
+    }
+
+    /** The diffusion space's scale travels with training checkpoints, so a checkpoint loads as a model file. */
+    @Override public Map<String, INDArray> extraState() {
+        return model.latentScale() == null ? Map.of() : Map.of("latent_scale", model.latentScale());
+    }
+
+    /** The scale is recomputed from the tokenizer at start-up; a checkpoint whose scale differs was trained for another space. */
+    @Override public void loadExtraState(Map<String, INDArray> state) {
+        INDArray saved = state.get("latent_scale");
+        INDArray mine = model.latentScale();
+        if ((saved == null) != (mine == null) || (saved != null && saved.sub(mine).amaxNumber().doubleValue() > 1e-5))
+            throw new IllegalStateException("the checkpoint's latent scale differs from the one computed from tokenizer "
+                    + config.data.tokenizer + " with data.latentScalePower=" + config.data.latentScalePower
+                    + ": it was trained for another tokenizer or power");
     }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }

@@ -22,6 +22,13 @@ public class DitTrainConfig implements SelfValidating {
         /** Use at most this many training images (0 = all). */
         @Range(min = 0)
         public int limit = 0;
+        /**
+         * The space the model diffuses in: each latent coordinate scaled by (its pixel energy in the
+         * decoder)^power, normalised to unit mean square ({@link LatentScale}). 0 = the tokenizer's
+         * normalised latent as is; 1 = weigh coordinates like pixel-space MSE.
+         */
+        @Range(min = 0, max = 2)
+        public double latentScalePower = 0.0;
     }
 
     /** Defaults of generate / eval-dit. */

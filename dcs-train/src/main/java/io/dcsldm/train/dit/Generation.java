@@ -41,7 +41,7 @@ public final class Generation {
             INDArray[] last = new INDArray[1];
             z = sampler.progressive(noise, labels, maxLevels, (l, prefix) -> {
                 if (previewSize <= 0 && adaptiveStop <= 0) return true;
-                INDArray img = tok.decode(new Latent(prefix.dup('c'), layout, l), previewSize > 0 ? previewSize : 32, previewSize > 0 ? previewSize : 32);
+                INDArray img = tok.decode(new Latent(dit.toTokenizerSpace(prefix), layout, l), previewSize > 0 ? previewSize : 32, previewSize > 0 ? previewSize : 32);
                 previews.add(img);
                 boolean keepGoing = true;
                 if (adaptiveStop > 0 && last[0] != null) {
@@ -60,9 +60,9 @@ public final class Generation {
         return new Result(z, levels, previews, sampler.lastMacs(), sampler.lastCacheBytes(), ms);
     }
 
-    /** Decodes a generated latent prefix at {@code size × size} → images {@code [B, C, size, size]} in [0, 1]. */
+    /** Decodes a generated latent prefix (in the model's space, see {@link DcsDiT#latentScale}) at {@code size × size} → images {@code [B, C, size, size]} in [0, 1]. */
     public static INDArray decode(DcsTokenizer tok, DcsDiT dit, INDArray latent, int size) {
         int l = (int) (latent.size(1) / dit.layout().tokens(1));
-        return tok.decode(new Latent(latent.dup('c'), dit.layout(), l), size, size);
+        return tok.decode(new Latent(dit.toTokenizerSpace(latent), dit.layout(), l), size, size);
     }
 }

@@ -45,6 +45,14 @@ public final class LatentSet {
         return new LatentSet(out, images.labels().clone(), t, c, layout);
     }
 
+    /** Multiplies every sample by {@code scale [T, c]} in place (the DiT's diffusion space, {@link LatentScale}). */
+    public void scale(INDArray scale) {
+        float[] s = scale.dup('c').data().asFloat();
+        if (s.length != tokens * channels)
+            throw new IllegalArgumentException("latent scale has " + s.length + " values, latents have " + tokens * channels + " per sample");
+        for (int i = 0; i < data.length; i++) data[i] *= s[i % s.length];
+    }
+
     public int size() { return labels.length; }
 
     public int tokens() { return tokens; }
