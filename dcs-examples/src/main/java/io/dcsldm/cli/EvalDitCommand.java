@@ -1,12 +1,12 @@
 package io.dcsldm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dcsldm.dit.FlowSampler;
 import io.dcsldm.train.data.Datasets;
 import io.dcsldm.train.dit.DitEval;
 import io.dcsldm.train.dit.DitModel;
 import io.dcsldm.train.eval.FmnistClassifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -29,11 +29,8 @@ public final class EvalDitCommand implements Callable<Integer> {
     @Option(names = "--steps", split = ",", defaultValue = "10,25", description = "Sampling step counts; the last is used for the level sweep (default ${DEFAULT-VALUE})")
     int[] steps;
 
-    @Option(names = "--guidance", defaultValue = "-1", description = "Guidance scale (negative = the config's)")
-    double guidance;
-
-    @Option(names = "--method", description = "EULER or HEUN (default: the config's)")
-    FlowSampler.Method method;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--real-images", defaultValue = "2000", description = "Real images per split for the feature statistics (default ${DEFAULT-VALUE})")
     int realImages;
@@ -51,8 +48,8 @@ public final class EvalDitCommand implements Callable<Integer> {
         var test = Datasets.load("fashion-mnist:test", realImages);
         var train = Datasets.load("fashion-mnist:train", realImages);
         Map<String, Object> r = DitEval.evaluate(m.dit(), m.tokenizer(), clf, test, train,
-                new DitEval.Options(count, steps, method != null ? method : m.config().sampling.method,
-                        guidance >= 0 ? guidance : m.config().sampling.guidance, 100, 1000, test.height(), m.nativeSize()));
+                new DitEval.Options(count, steps, sampling.method(m.config().sampling), sampling.guidance(m.config().sampling),
+                        100, 1000, test.height(), m.nativeSize()));
         String line = new ObjectMapper().writeValueAsString(r);
         if (out != null) {
             Files.createDirectories(out);

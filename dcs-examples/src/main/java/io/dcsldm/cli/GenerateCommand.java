@@ -1,12 +1,12 @@
 package io.dcsldm.cli;
 
-import io.dcsldm.dit.FlowSampler;
 import io.dcsldm.train.dit.DitModel;
 import io.dcsldm.train.dit.Generation;
 import io.dcsldm.train.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -35,11 +35,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "0", description = "Sampling steps (0 = the config's)")
     int steps;
 
-    @Option(names = "--guidance", defaultValue = "-1", description = "Guidance scale (negative = the config's)")
-    double guidance;
-
-    @Option(names = "--method", description = "EULER or HEUN (default: the config's)")
-    FlowSampler.Method method;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--adaptive-stop", defaultValue = "0", description = "Stop when a level changes the preview by less than this RMS (0 = off)")
     double adaptiveStop;
@@ -64,9 +61,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (l > m.dit().layout().levels()) throw new IllegalArgumentException("--levels " + l + " > the model's " + m.dit().layout().levels());
         int[] labels = new int[count];
         java.util.Arrays.fill(labels, label);
-        Generation.Result r = Generation.run(m.dit(), m.tokenizer(), labels, l, method != null ? method : m.config().sampling.method,
-                steps > 0 ? steps : m.config().sampling.steps, guidance >= 0 ? guidance : m.config().sampling.guidance,
-                seed, true, size, adaptiveStop);
+        Generation.Result r = Generation.run(m.dit(), m.tokenizer(), labels, l, sampling.method(m.config().sampling),
+                steps > 0 ? steps : m.config().sampling.steps, sampling.guidance(m.config().sampling), seed, true, size, adaptiveStop);
         List<List<INDArray>> rows = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             List<INDArray> row = new ArrayList<>();

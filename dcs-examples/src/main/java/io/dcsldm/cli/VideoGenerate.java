@@ -23,8 +23,8 @@ final class VideoGenerate {
         int[] labels = new int[g.count];
         java.util.Arrays.fill(labels, g.label);
         VideoGeneration.Result r = VideoGeneration.run(m.dit(), m.tokenizer().video(), labels, l,
-                g.method != null ? g.method : m.config().sampling.method, g.steps > 0 ? g.steps : m.config().sampling.steps,
-                g.guidance >= 0 ? g.guidance : m.config().sampling.guidance, g.seed, g.fps, g.size);
+                g.sampling.method(m.config().sampling), g.steps > 0 ? g.steps : m.config().sampling.steps,
+                g.sampling.guidance(m.config().sampling), g.seed, g.fps, g.size);
         int c = m.tokenizer().config().model.channels, cell = Math.max(g.size, 64);
         float[][][] fin = r.previews().get(r.previews().size() - 1);
         List<float[][]> rows = new ArrayList<>();

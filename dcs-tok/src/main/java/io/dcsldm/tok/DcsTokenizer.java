@@ -11,6 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -240,52 +241,53 @@ public final class DcsTokenizer {
         INDArray perPatch = layout.sequenceToPatch(decoder.forward(z, layout, cfg.levels, b, true), b, cfg.levels);
         t = Profiler.lap("tok.decoder.fwd", t);
 
-        INDArray dPerPatch = Nd4j.zeros(perPatch.dataType(), perPatch.shape());
-        double loss = 0;
-        for (java.util.List<Integer> members : groupBy(samples, false).values()) {
-            int n = members.size();
-            INDArray target = stack(samples, members, false);
-            PatchGrid gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
-                    .atSize((int) target.size(2), (int) target.size(3));
-            INDArray[] rows = new INDArray[n];
-            int[] levels = new int[n];
-            for (int i = 0; i < n; i++) {
-                int p = position[members.get(i)];
-                rows[i] = perPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all());
-                levels[i] = samples.get(members.get(i)).levels();
+        // one target size: the depatchifier for its patch size, plus each sample's linear reconstruction
+        class TargetSize implements TargetGroupDecoding.Group {
+            final List<Integer> members;
+            final INDArray target;
+            final int n;
+            final PatchGrid gout;
+            final Depatchifier lpa;
+            INDArray linearKeep;
+
+            TargetSize(List<Integer> members, INDArray target) {
+                this.members = members;
+                this.target = target;
+                this.n = members.size();
+                this.gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
+                        .atSize((int) target.size(2), (int) target.size(3));
+                this.lpa = depatchifierFor(gout.patch());
             }
-            Depatchifier lpa = depatchifierFor(gout.patch());
-            INDArray y = lpa.forward(n == 1 ? rows[0] : Nd4j.concat(0, rows), keepMask(levels, g), fourier(gout.patch()), n * g, true);
-            INDArray pred = gout.assemble(y.reshape((long) n * g, gout.pixelsPerPatch(), cfg.channels), cfg.channels);
-            INDArray linearKeep = null;
-            if (cfg.linearCode) { // each sample's linear reconstruction from its first levels only
-                linearKeep = Nd4j.zeros(z.dataType(), n, floats);
-                INDArray zk = Nd4j.createUninitialized(z.dataType(), n, floats);
-                for (int i = 0; i < n; i++) {
-                    linearKeep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) layout.tokens(levels[i]) * cfg.latentChannels)).assign(1.0);
-                    zk.putRow(i, zFlat.getRow(position[members.get(i)]));
+
+            @Override
+            public INDArray forward(INDArray rows, int[] levels) {
+                INDArray y = lpa.forward(rows, keepMask(levels, g), fourier(gout.patch()), n * g, true);
+                INDArray pred = gout.assemble(y.reshape((long) n * g, gout.pixelsPerPatch(), cfg.channels), cfg.channels);
+                if (cfg.linearCode) { // each sample's linear reconstruction from its first levels only
+                    linearKeep = Nd4j.zeros(z.dataType(), n, floats);
+                    INDArray zk = Nd4j.createUninitialized(z.dataType(), n, floats);
+                    for (int i = 0; i < n; i++) {
+                        linearKeep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) layout.tokens(levels[i]) * cfg.latentChannels)).assign(1.0);
+                        zk.putRow(i, zFlat.getRow(position[members.get(i)]));
+                    }
+                    pred.addi(requireLinear().decode(zk.muli(linearKeep), (int) target.size(2), (int) target.size(3)));
                 }
-                pred.addi(requireLinear().decode(zk.muli(linearKeep), (int) target.size(2), (int) target.size(3)));
+                return pred.addi(1.0).muli(0.5); // model output in [−1, 1] → the [0, 1] scale
             }
-            t = Profiler.lap("tok.lpa.fwd", t);
-            // per-sample mean on the [0, 1] scale: pred01 = (y + 1) / 2; each sample weighs 1/b
-            INDArray diff = pred.addi(1.0).muli(0.5).subi(target);
-            double per = diff.length() / n;
-            loss += (l1Weight * Transforms.abs(diff, true).sumNumber().doubleValue() + diff.mul(diff).sumNumber().doubleValue()) / per / b;
-            INDArray dPred = Transforms.sign(diff, true).muli(l1Weight).addi(diff.mul(2.0)).muli(weight * 0.5 / per / b);
-            if (cfg.linearCode) {
-                INDArray dzk = requireLinear().decodeBackward(dPred, (int) floats).muli(linearKeep);
-                for (int i = 0; i < n; i++) dzLinear.putRow(position[members.get(i)], dzk.getRow(i));
+
+            @Override
+            public INDArray backward(INDArray dPred) {
+                if (cfg.linearCode) {
+                    INDArray dzk = requireLinear().decodeBackward(dPred, (int) floats).muli(linearKeep);
+                    for (int i = 0; i < n; i++) dzLinear.putRow(position[members.get(i)], dzk.getRow(i));
+                }
+                return lpa.backward(gout.extract(dPred).reshape((long) n * g * gout.pixelsPerPatch(), cfg.channels));
             }
-            INDArray dRows = lpa.backward(gout.extract(dPred).reshape((long) n * g * gout.pixelsPerPatch(), cfg.channels));
-            for (int i = 0; i < n; i++) {
-                int p = position[members.get(i)];
-                dPerPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all())
-                        .assign(dRows.get(NDArrayIndex.interval((long) i * g * lm, (long) (i + 1) * g * lm), NDArrayIndex.all()));
-            }
-            t = Profiler.lap("tok.lpa.bwd", t);
         }
-        INDArray dz = decoder.backward(layout.patchToSequence(dPerPatch, b, cfg.levels));
+        TargetGroupDecoding.Result decoded = TargetGroupDecoding.run(perPatch, (long) g * lm, position, groupBy(samples, false).values(),
+                members -> stack(samples, members, false), i -> samples.get(i).levels(), weight, l1Weight, "tok", TargetSize::new);
+        t = Profiler.start();
+        INDArray dz = decoder.backward(layout.patchToSequence(decoded.dPerPatch(), b, cfg.levels));
         if (cfg.linearCode) dz.reshape(b, floats).addi(dzLinear); // z also fed the linear reconstruction
         t = Profiler.lap("tok.decoder.bwd", t);
         INDArray dLat = layout.sequenceToPatch(encoder.backward(dz), b, cfg.levels);
@@ -298,7 +300,7 @@ public final class DcsTokenizer {
             row += n;
         }
         Profiler.lap("tok.pla.bwd", t);
-        return loss;
+        return decoded.loss();
     }
 
     /** Sample indices grouped by input (or target) size, groups ordered by size. */

@@ -192,40 +192,29 @@ public final class VideoTokenizer {
         INDArray perPatch = layout.sequenceToPatch(decoder.forward(z, layout, cfg.levels, b, true), b, cfg.levels);
         t = Profiler.lap("vtok.coders.fwd", t);
 
-        INDArray dPerPatch = Nd4j.zeros(perPatch.dataType(), perPatch.shape());
-        double loss = 0;
-        for (List<Integer> members : groupBy(samples, false).values()) {
-            int n = members.size();
-            INDArray target = stack(samples, members, false);
-            Sample first = samples.get(members.get(0));
-            TemporalGrid tg = temporal((int) target.size(1), first.targetFps());
-            PatchGrid gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
-                    .atSize((int) target.size(3), (int) target.size(4));
-            INDArray[] rows = new INDArray[n];
-            int[] levels = new int[n];
-            for (int i = 0; i < n; i++) {
-                int p = position[members.get(i)];
-                rows[i] = perPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all());
-                levels[i] = samples.get(members.get(i)).levels();
-            }
-            INDArray sub = n == 1 ? rows[0] : Nd4j.concat(0, rows);
-            List<Depatchifier> used = new ArrayList<>();
-            INDArray pred = depatchify(sub, levels, tg, gout, layout, n, cfg.levels, true, used);
-            // per-sample mean on the [0, 1] scale; each sample weighs 1/b
-            INDArray diff = pred.subi(target);
-            double per = diff.length() / n;
-            loss += (Transforms.abs(diff, true).sumNumber().doubleValue() + diff.mul(diff).sumNumber().doubleValue()) / per / b;
-            // d/d(model output in [−1, 1]) = d/dpred01 · 0.5
-            INDArray dPred = Transforms.sign(diff, true).addi(diff.mul(2.0)).muli(weight * 0.5 / per / b);
-            INDArray dRows = depatchifyBackward(dPred, tg, gout, layout, n, used);
-            for (int i = 0; i < n; i++) {
-                int p = position[members.get(i)];
-                dPerPatch.get(NDArrayIndex.interval((long) p * g * lm, (long) (p + 1) * g * lm), NDArrayIndex.all())
-                        .assign(dRows.get(NDArrayIndex.interval((long) i * g * lm, (long) (i + 1) * g * lm), NDArrayIndex.all()));
-            }
-            t = Profiler.lap("vtok.lpa", t);
-        }
-        INDArray dz = decoder.backward(layout.patchToSequence(dPerPatch, b, cfg.levels));
+        TokenLayout targetLayout = layout;
+        // one target rendering (frames, frame rate, size): a depatchifier per temporal frame pattern
+        TargetGroupDecoding.Result decoded = TargetGroupDecoding.run(perPatch, (long) g * lm, position, groupBy(samples, false).values(),
+                members -> stack(samples, members, false), i -> samples.get(i).levels(), weight, 1.0 /* L1 + MSE */, "vtok",
+                (members, target) -> new TargetGroupDecoding.Group() {
+                    final int n = members.size();
+                    final TemporalGrid tg = temporal((int) target.size(1), samples.get(members.get(0)).targetFps());
+                    final PatchGrid gout = new PatchGrid(targetLayout.gridH(), targetLayout.gridW(), 1, targetLayout.gridH(), targetLayout.gridW())
+                            .atSize((int) target.size(3), (int) target.size(4));
+                    final List<Depatchifier> used = new ArrayList<>();
+
+                    @Override
+                    public INDArray forward(INDArray rows, int[] levels) {
+                        return depatchify(rows, levels, tg, gout, targetLayout, n, cfg.levels, true, used);
+                    }
+
+                    @Override
+                    public INDArray backward(INDArray dPred) {
+                        return depatchifyBackward(dPred, tg, gout, targetLayout, n, used);
+                    }
+                });
+        t = Profiler.start();
+        INDArray dz = decoder.backward(layout.patchToSequence(decoded.dPerPatch(), b, cfg.levels));
         INDArray dLat = layout.sequenceToPatch(encoder.backward(dz), b, cfg.levels);
         t = Profiler.lap("vtok.coders.bwd", t);
         long row = 0;
@@ -238,7 +227,7 @@ public final class VideoTokenizer {
             k++;
         }
         Profiler.lap("vtok.pla.bwd", t);
-        return loss;
+        return decoded.loss();
     }
 
     // ------------------------------------------------------------------ patchify / depatchify over time

@@ -136,6 +136,37 @@ class VideoTokenizerTest {
     }
 
     /**
+     * Training too: images trained as one-frame clips at {@code fps = k_t} give the image path's loss and
+     * gradients bit for bit, with input and target sizes differing per sample and mixed level counts. The
+     * samples are listed in ascending size so both paths group and order them the same way.
+     */
+    @Test
+    void anImageTrainsAsAOneFrameVideoBitForBit() {
+        DcsTokenizer img = new DcsTokenizer(tiny(), 6);
+        VideoTokenizer vid = new VideoTokenizer(img);
+        int[][] sizes = {{8, 8}, {8, 16}, {16, 16}, {16, 32}}; // input, target
+        int[] levels = {1, 3, 2, 3};
+        List<DcsTokenizer.Sample> images = new java.util.ArrayList<>();
+        List<VideoTokenizer.Sample> clips = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            INDArray in = Nd4j.rand(DataType.FLOAT, 1, 1, sizes[i][0], sizes[i][0]);
+            INDArray target = Nd4j.rand(DataType.FLOAT, 1, 1, sizes[i][1], sizes[i][1]);
+            images.add(new DcsTokenizer.Sample(in, target, levels[i]));
+            clips.add(new VideoTokenizer.Sample(VideoTokenizer.asClip(in), tiny().kt, VideoTokenizer.asClip(target), tiny().kt, levels[i]));
+        }
+        img.params().zeroGrads();
+        double imageLoss = img.forwardBackward(images, 0.5);
+        java.util.Map<String, INDArray> imageGrads = new java.util.HashMap<>();
+        for (Param p : img.params().all()) imageGrads.put(p.name(), p.grad().dup());
+        assertTrue(imageGrads.values().stream().anyMatch(g -> g.amaxNumber().doubleValue() > 0), "the step produced gradients");
+        img.params().zeroGrads();
+        double clipLoss = vid.forwardBackward(clips, 0.5);
+        assertEquals(imageLoss, clipLoss, 0.0, "loss bit for bit");
+        for (Param p : img.params().all())
+            assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(imageGrads.get(p.name()), p.grad()), "gradient of " + p.name());
+    }
+
+    /**
      * The video training path's backward (asymmetric frame rates and sizes, mixed truncation) against central
      * differences: one element of every pixel-side parameter (where the temporal patching lives) and of the
      * encoder's input and decoder's output layers. {@link #allGradientsMatchFiniteDifferences} checks every

@@ -13,4 +13,18 @@ public interface SelfValidating {
      *     prefixes the section's own key and the file name
      */
     void validate();
+
+    /**
+     * Runs {@code validate}, the checks of the sub-section {@code key}, for sections that report by
+     * {@link IllegalArgumentException} because they live outside the config layer (the tokenizer's and the
+     * DiT's model configs); a failure becomes an {@link InvalidValueException} on {@code key}, so the loader
+     * names the file and the key.
+     */
+    static void checkSection(String key, Runnable validate) {
+        try {
+            validate.run();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidValueException(key, e.getMessage());
+        }
+    }
 }

@@ -88,12 +88,12 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
 
     /** The diffusion space's scale travels with training checkpoints, so a checkpoint loads as a model file. */
     @Override public Map<String, INDArray> extraState() {
-        return model.latentScale() == null ? Map.of() : Map.of("latent_scale", model.latentScale());
+        return DitModel.extraTensors(model);
     }
 
     /** The scale is recomputed from the tokenizer at start-up; a checkpoint whose scale differs was trained for another space. */
     @Override public void loadExtraState(Map<String, INDArray> state) {
-        INDArray saved = state.get("latent_scale");
+        INDArray saved = state.get(DitModel.LATENT_SCALE);
         INDArray mine = model.latentScale();
         if ((saved == null) != (mine == null) || (saved != null && saved.sub(mine).amaxNumber().doubleValue() > 1e-5))
             throw new IllegalStateException("the checkpoint's latent scale differs from the one computed from tokenizer "

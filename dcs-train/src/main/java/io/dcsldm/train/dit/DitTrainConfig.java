@@ -42,15 +42,7 @@ public class DitTrainConfig implements SelfValidating {
 
     @Override
     public void validate() {
-        try {
-            model.validate();
-        } catch (IllegalArgumentException e) {
-            throw new io.dcsldm.core.config.InvalidValueException("model", e.getMessage());
-        }
-        try {
-            flow.validate();
-        } catch (IllegalArgumentException e) {
-            throw new io.dcsldm.core.config.InvalidValueException("flow", e.getMessage());
-        }
+        SelfValidating.checkSection("model", model::validate);
+        SelfValidating.checkSection("flow", flow::validate);
     }
 }

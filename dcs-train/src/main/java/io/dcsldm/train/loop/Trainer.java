@@ -12,6 +12,7 @@ import io.dcsldm.core.optim.AdamW;
 import io.dcsldm.core.optim.Ema;
 import io.dcsldm.core.optim.GradClip;
 import io.dcsldm.core.runtime.StepWorkspace;
+import io.dcsldm.train.ModelFiles;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -73,7 +74,7 @@ public final class Trainer<B> {
 
     static final String OPT_PREFIX = "opt/";
     static final String EMA_PREFIX = "ema/";
-    static final String EXTRA_PREFIX = "extra/";
+    static final String EXTRA_PREFIX = ModelFiles.EXTRA_PREFIX;
 
     private final Path runDir;
     private final TrainConfig cfg;
@@ -365,7 +366,7 @@ public final class Trainer<B> {
         } catch (IllegalArgumentException e) {
             throw new TrainingException("checkpoint " + file + " cannot be resumed: " + e.getMessage(), e);
         }
-        task.loadExtraState(extraState(ck));
+        task.loadExtraState(ModelFiles.extraTensors(ck));
         st.step = ck.step();
         st.skipped = Long.parseLong(ck.metadata().getOrDefault("skippedSteps", "0"));
         st.consecutiveBad = Integer.parseInt(ck.metadata().getOrDefault("consecutiveBadSteps", "0"));
@@ -387,7 +388,7 @@ public final class Trainer<B> {
         Checkpoint ck = CheckpointIO.read(checkpoint);
         checkCompatible(checkpoint, ck, task);
         assign(checkpoint, ck, task.params(), ema ? EMA_PREFIX : "");
-        task.loadExtraState(extraState(ck));
+        task.loadExtraState(ModelFiles.extraTensors(ck));
         log.info("loaded {} weights of step {} from {}", ema ? "EMA" : "live", ck.step(), checkpoint);
         return ck;
     }
@@ -418,16 +419,6 @@ public final class Trainer<B> {
             }
             p.value().assign(saved);
         }
-    }
-
-    private static Map<String, INDArray> extraState(Checkpoint ck) {
-        Map<String, INDArray> extra = new LinkedHashMap<>();
-        ck.tensors().forEach((name, t) -> {
-            if (name.startsWith(EXTRA_PREFIX)) {
-                extra.put(name.substring(EXTRA_PREFIX.length()), t);
-            }
-        });
-        return extra;
     }
 
     static byte[] seedBytes(long seed) {

@@ -1,5 +1,6 @@
 package io.dcsldm.train.tok;
 
+import io.dcsldm.core.config.InvalidValueException;
 import io.dcsldm.core.config.Range;
 import io.dcsldm.core.config.SelfValidating;
 import io.dcsldm.tok.TokConfig;
@@ -47,21 +48,26 @@ public class TokTrainConfig implements SelfValidating {
 
         @Override
         public void validate() {
-            if (sizes.isEmpty()) throw new io.dcsldm.core.config.InvalidValueException("sizes", "must list at least one size");
-            for (int s : sizes)
-                if (s <= 0) throw new io.dcsldm.core.config.InvalidValueException("sizes", "sizes must be > 0, got " + s);
+            checkSizes("sizes", sizes);
         }
     }
 
     @Override
     public void validate() {
-        try {
-            model.validate();
-        } catch (IllegalArgumentException e) {
-            throw new io.dcsldm.core.config.InvalidValueException("model", e.getMessage());
-        }
-        for (int s : data.sizes)
-            if (s % model.k != 0)
-                throw new io.dcsldm.core.config.InvalidValueException("data.sizes", "size " + s + " is not a multiple of model.k = " + model.k);
+        SelfValidating.checkSection("model", model::validate);
+        checkMultiplesOfK("data.sizes", data.sizes, model.k);
+    }
+
+    /** A list of training sizes (image and video configs alike): not empty, every size positive. */
+    public static void checkSizes(String key, List<Integer> sizes) {
+        if (sizes.isEmpty()) throw new InvalidValueException(key, "must list at least one size");
+        for (int s : sizes)
+            if (s <= 0) throw new InvalidValueException(key, "sizes must be > 0, got " + s);
+    }
+
+    /** Every size must be a multiple of the patch grid's {@code model.k}, so the grid divides it into whole patches. */
+    public static void checkMultiplesOfK(String key, List<Integer> sizes, int k) {
+        for (int s : sizes)
+            if (s % k != 0) throw new InvalidValueException(key, "size " + s + " is not a multiple of model.k = " + k);
     }
 }

@@ -106,34 +106,13 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
         LatentStats.measure(tokenizer, train.head(Math.min(train.size(), config.data.statsImages)), 128);
     }
 
+    /** The linear code and latent statistics travel with training checkpoints, so a checkpoint loads as a model file. */
     @Override public Map<String, INDArray> extraState() {
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        putLinearCode(tokenizer, m, "");
-        if (tokenizer.latentMean() != null) {
-            m.put("latent_mean", tokenizer.latentMean());
-            m.put("latent_std", tokenizer.latentStd());
-        }
-        return m;
+        return TokenizerModel.extraTensors(tokenizer);
     }
 
     @Override public void loadExtraState(Map<String, INDArray> state) {
-        loadLinearCode(tokenizer, state, "");
-        if (state.containsKey("latent_mean")) tokenizer.setLatentStats(state.get("latent_mean"), state.get("latent_std"));
-    }
-
-    /** Adds the tokenizer's linear code (if any) to checkpoint tensors under {@code prefix + "linear_*"}. */
-    static void putLinearCode(DcsTokenizer tok, Map<String, INDArray> m, String prefix) {
-        io.dcsldm.tok.LinearCode code = tok.linearCode();
-        if (code == null) return;
-        m.put(prefix + "linear_mean", code.mean());
-        m.put(prefix + "linear_components", code.components());
-        m.put(prefix + "linear_scale", code.scale());
-    }
-
-    /** Installs the linear code stored by {@link #putLinearCode}; a model that needs one and has none is an error. */
-    static void loadLinearCode(DcsTokenizer tok, Map<String, INDArray> m, String prefix) {
-        INDArray mean = m.get(prefix + "linear_mean");
-        if (mean != null) tok.setLinearCode(new io.dcsldm.tok.LinearCode(mean, m.get(prefix + "linear_components"), m.get(prefix + "linear_scale")));
+        TokenizerModel.loadExtraTensors(tokenizer, state);
     }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }

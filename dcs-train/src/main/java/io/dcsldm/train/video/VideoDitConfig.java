@@ -1,6 +1,5 @@
 package io.dcsldm.train.video;
 
-import io.dcsldm.core.config.InvalidValueException;
 import io.dcsldm.core.config.Range;
 import io.dcsldm.core.config.SelfValidating;
 import io.dcsldm.dit.DitConfig;
@@ -35,11 +34,9 @@ public class VideoDitConfig implements SelfValidating {
 
     @Override
     public void validate() {
-        try {
+        SelfValidating.checkSection("model", () -> {
             model.validate();
             flow.validate();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidValueException("model", e.getMessage());
-        }
+        });
     }
 }

@@ -6,6 +6,7 @@ import io.dcsldm.core.config.SelfValidating;
 import io.dcsldm.tok.TemporalGrid;
 import io.dcsldm.tok.TokConfig;
 import io.dcsldm.train.loop.TrainConfig;
+import io.dcsldm.train.tok.TokTrainConfig;
 
 import java.util.List;
 
@@ -63,22 +64,16 @@ public class VideoTokTrainConfig implements SelfValidating {
         @Override
         public void validate() {
             if (fps.isEmpty()) throw new InvalidValueException("fps", "must list at least one frame rate");
-            if (sizes.isEmpty()) throw new InvalidValueException("sizes", "must list at least one size");
             for (int f : fps) if (f <= 0) throw new InvalidValueException("fps", "frame rates must be > 0, got " + f);
-            for (int s : sizes) if (s <= 0) throw new InvalidValueException("sizes", "sizes must be > 0, got " + s);
+            TokTrainConfig.checkSizes("sizes", sizes);
             if (maxSpeed < minSpeed) throw new InvalidValueException("maxSpeed", "must be >= minSpeed (" + minSpeed + ")");
         }
     }
 
     @Override
     public void validate() {
-        try {
-            model.validate();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidValueException("model", e.getMessage());
-        }
-        for (int s : video.sizes)
-            if (s % model.k != 0) throw new InvalidValueException("video.sizes", "size " + s + " is not a multiple of model.k = " + model.k);
+        SelfValidating.checkSection("model", model::validate);
+        TokTrainConfig.checkMultiplesOfK("video.sizes", video.sizes, model.k);
         if (video.nativeSize % model.k != 0)
             throw new InvalidValueException("video.nativeSize", video.nativeSize + " is not a multiple of model.k = " + model.k);
         for (int f : video.fps) {

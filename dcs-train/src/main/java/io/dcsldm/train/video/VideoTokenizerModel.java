@@ -1,16 +1,11 @@
 package io.dcsldm.train.video;
 
-import io.dcsldm.core.checkpoint.Checkpoint;
-import io.dcsldm.core.checkpoint.CheckpointException;
-import io.dcsldm.core.checkpoint.CheckpointIO;
-import io.dcsldm.core.config.ConfigLoader;
-import io.dcsldm.core.nn.Param;
 import io.dcsldm.tok.DcsTokenizer;
 import io.dcsldm.tok.VideoTokenizer;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.dcsldm.train.ModelFiles;
+import io.dcsldm.train.tok.TokenizerModel;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A trained video tokenizer as a file (model kind {@value VideoTokenizerTask#MODEL_KIND}): the EMA weights,
@@ -23,29 +18,17 @@ public final class VideoTokenizerModel {
 
     public record Loaded(DcsTokenizer tokenizer, VideoTokenizer video, VideoTokTrainConfig config) {}
 
+    /** Writes the tokenizer's weights, statistics and config as the image tokenizer's files do, under the video kind. */
     public static void save(Path file, DcsTokenizer tok, VideoTokTrainConfig config) {
-        Checkpoint.Builder b = Checkpoint.builder().modelKind(VideoTokenizerTask.MODEL_KIND)
-                .configFingerprint(ConfigLoader.fingerprint(config, "model")).configYaml(ConfigLoader.toYaml(config))
-                .metadata("content", "weights");
-        for (Param p : tok.params().all()) b.tensor(p.name(), p.value());
-        if (tok.latentMean() != null) {
-            b.tensor("extra/latent_mean", tok.latentMean());
-            b.tensor("extra/latent_std", tok.latentStd());
-        }
-        if (file.getParent() != null) file.getParent().toFile().mkdirs();
-        CheckpointIO.write(file, b.build());
+        ModelFiles.write(file, VideoTokenizerTask.MODEL_KIND, config, tok.params(), TokenizerModel.extraTensors(tok));
     }
 
     public static Loaded load(Path file) {
-        Checkpoint c = CheckpointIO.read(file);
-        if (!VideoTokenizerTask.MODEL_KIND.equals(c.modelKind()))
-            throw new CheckpointException("checkpoint " + file + " holds a '" + c.modelKind() + "' model, not a video tokenizer ("
-                    + VideoTokenizerTask.MODEL_KIND + "; train one with dcs train-tokenizer --config configs/tok-video.yaml)");
-        VideoTokTrainConfig cfg = ConfigLoader.parse(c.configYaml(), file + " (embedded config)", VideoTokTrainConfig.class, List.of());
-        DcsTokenizer tok = new DcsTokenizer(cfg.model, 0);
-        io.dcsldm.train.ModelFiles.copyWeights(c, tok.params(), file);
-        INDArray mean = c.tensors().get("extra/latent_mean");
-        if (mean != null) tok.setLatentStats(mean, c.tensors().get("extra/latent_std"));
-        return new Loaded(tok, new VideoTokenizer(tok), cfg);
+        ModelFiles.Read<VideoTokTrainConfig> f = ModelFiles.read(file, VideoTokenizerTask.MODEL_KIND, "a video tokenizer ("
+                + VideoTokenizerTask.MODEL_KIND + "; train one with dcs train-tokenizer --config configs/tok-video.yaml)", VideoTokTrainConfig.class);
+        DcsTokenizer tok = new DcsTokenizer(f.config().model, 0);
+        f.copyWeightsInto(tok.params());
+        TokenizerModel.loadExtraTensors(tok, f.extra());
+        return new Loaded(tok, new VideoTokenizer(tok), f.config());
     }
 }

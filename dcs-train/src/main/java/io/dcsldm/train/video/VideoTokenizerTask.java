@@ -9,6 +9,7 @@ import io.dcsldm.train.data.Datasets;
 import io.dcsldm.train.data.ImageSet;
 import io.dcsldm.train.data.Resample;
 import io.dcsldm.train.loop.TrainTask;
+import io.dcsldm.train.tok.TokenizerModel;
 import io.dcsldm.train.tok.TokenizerTask;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -143,6 +144,15 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
         return m;
     }
 
+    /** The latent statistics travel with training checkpoints, as the image tokenizer's do. */
+    @Override public Map<String, INDArray> extraState() {
+        return TokenizerModel.extraTensors(tokenizer);
+    }
+
+    @Override public void loadExtraState(Map<String, INDArray> state) {
+        TokenizerModel.loadExtraTensors(tokenizer, state);
+    }
+
     boolean fitsDuration(int fps) {
         try {
             new io.dcsldm.tok.TemporalGrid(MovingMnist.frameCount(config.video.duration, fps), fps, config.model.kt);
@@ -155,19 +165,6 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
     MovingMnist scenes() { return scenes; }
 
     ImageSet images() { return images; }
-
-    @Override public Map<String, INDArray> extraState() {
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        if (tokenizer.latentMean() != null) {
-            m.put("latent_mean", tokenizer.latentMean());
-            m.put("latent_std", tokenizer.latentStd());
-        }
-        return m;
-    }
-
-    @Override public void loadExtraState(Map<String, INDArray> state) {
-        if (state.containsKey("latent_mean")) tokenizer.setLatentStats(state.get("latent_mean"), state.get("latent_std"));
-    }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }
 
