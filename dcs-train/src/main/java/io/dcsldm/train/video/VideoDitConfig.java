@@ -34,9 +34,7 @@ public class VideoDitConfig implements SelfValidating {
 
     @Override
     public void validate() {
-        SelfValidating.checkSection("model", () -> {
-            model.validate();
-            flow.validate();
-        });
+        SelfValidating.checkSection("model", model::validate);
+        SelfValidating.checkSection("flow", flow::validate); // a flow error names 'flow', as in DitTrainConfig
     }
 }
