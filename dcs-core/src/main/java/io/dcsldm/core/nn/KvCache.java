@@ -33,6 +33,17 @@ public final class KvCache {
     /** Bytes held by the cache buffers (keys and values, full capacity). */
     public long bytes() { return 2L * k.length() * k.dataType().width(); }
 
+    /**
+     * Empties the cache for reuse; the buffers keep whatever they held, which is never read: attention reads
+     * only the first {@link #length()} rows (DESIGN §5.2 — masked or unwritten rows cannot reach an output).
+     * Reusing the buffers spares the first-touch cost of fresh off-heap memory, which for the hundreds of MB
+     * a progressive generation caches cost more than a second per call.
+     */
+    public void clear() {
+        length = 0;
+        groups = new TokenGroups(new int[0], new int[0], new int[0]);
+    }
+
     /** Appends keys/values {@code [B, H, n, d]} of new token groups. */
     void append(INDArray newK, INDArray newV, TokenGroups newGroups) {
         int n = (int) newK.size(2);
