@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,5 +117,17 @@ class TrainerConfigCheckTest {
         ConfigException direct = assertThrows(ConfigException.class,
                 () -> new Trainer<>(tmp, bad, new TinyTask(TinyConfig.small(10))));
         assertTrue(direct.getMessage().contains("maxBadSteps"), direct.getMessage());
+    }
+
+    @Test
+    void modelSectionErrorsNameTheDottedKeyOnce() throws Exception {
+        String yaml = java.nio.file.Files.readString(io.dcsldm.train.data.TestData.repoRoot().resolve("configs/dit-fmnist.yaml"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                yaml, "dit.yaml", io.dcsldm.train.dit.DitTrainConfig.class, List.of("model.depth=0")));
+        assertTrue(e.getMessage().contains("'model.depth'") && e.getMessage().contains("must be > 0, got 0"), e.getMessage());
+        assertFalse(e.getMessage().contains("key 'model' key"), e.getMessage());
+        ConfigException flow = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                yaml, "dit.yaml", io.dcsldm.train.dit.DitTrainConfig.class, List.of("flow.logitStd=0")));
+        assertTrue(flow.getMessage().contains("'flow.logitStd'") && !flow.getMessage().contains("flow.flow"), flow.getMessage());
     }
 }
