@@ -51,6 +51,21 @@ public final class CheckpointIO {
     }
 
     /**
+     * The model kind recorded in the header of {@code file}, reading only the preamble and header (not
+     * the tensors, and without the checksum pass): cheap enough to pick a loader, which then reads and
+     * verifies the whole file with {@link #read}.
+     *
+     * @throws CheckpointException if the file is missing, not a checkpoint, of another format version,
+     *     or its header is unreadable
+     */
+    public static String readModelKind(Path file) {
+        Objects.requireNonNull(file, "file");
+        try (CheckpointReader reader = CheckpointReader.open(file, CHUNK_BYTES)) {
+            return reader.peekModelKind();
+        }
+    }
+
+    /**
      * Checks that {@code file} is a complete, uncorrupted checkpoint this build can read, without
      * allocating its tensors. Reads the whole file once (to compute the checksum).
      *

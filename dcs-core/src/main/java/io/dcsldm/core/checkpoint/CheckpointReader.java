@@ -68,6 +68,19 @@ final class CheckpointReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The model kind in the header, read from the preamble and header only (no checksum pass over the
+     * tensors): for choosing which loader to use, which then verifies the whole file.
+     */
+    String peekModelKind() {
+        try {
+            ByteBuffer preamble = checkPreamble(channel.size());
+            return parseHeader(preamble.getInt(12), preamble.getLong(16)).modelKind();
+        } catch (IOException e) {
+            throw CheckpointException.about(file, "cannot be read: " + CheckpointException.describe(e), e);
+        }
+    }
+
     Checkpoint read() {
         verify();
         Checkpoint.Builder builder = Checkpoint.builder()

@@ -60,6 +60,20 @@ class CheckpointCorruptionTest {
     }
 
     @Test
+    void theModelKindIsReadFromTheHeaderAloneAndTheFullReadStillVerifies() throws IOException {
+        Path file = dir.resolve("kind.dcs");
+        Files.write(file, good);
+        assertEquals("dcs-tok", CheckpointIO.readModelKind(file));
+        byte[] bad = good.clone();
+        bad[good.length - 10] ^= (byte) 0xFF; // inside the tensor data
+        Files.write(file, bad);
+        assertEquals("dcs-tok", CheckpointIO.readModelKind(file), "the header is intact");
+        assertTrue(rejection("kind.dcs", bad).endsWith("failed its checksum (file altered or corrupt)"));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> CheckpointIO.readModelKind(dir.resolve("missing.dcs")));
+        assertTrue(e.getMessage().contains("missing.dcs") && e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
     void aFlippedByteAnywhereIsRejected() throws IOException {
         int dataStart = 24 + headerBytes;
         int trailerStart = good.length - 4;

@@ -19,9 +19,9 @@ public final class VideoDitModel {
 
     public record Loaded(DcsDiT dit, VideoTokenizerModel.Loaded tokenizer, VideoDitConfig config) {}
 
-    /** Whether {@code file} holds a video DiT (reads the checkpoint). */
+    /** Whether {@code file} holds a video DiT (reads the checkpoint header only; {@link #load} verifies the whole file). */
     public static boolean isVideoDit(Path file) {
-        return VideoDitTask.MODEL_KIND.equals(CheckpointIO.read(file).modelKind());
+        return VideoDitTask.MODEL_KIND.equals(CheckpointIO.readModelKind(file));
     }
 
     public static void save(Path file, DcsDiT dit, VideoDitConfig config) {
