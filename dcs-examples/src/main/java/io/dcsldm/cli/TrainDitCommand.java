@@ -28,7 +28,7 @@ public final class TrainDitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (VideoTraining.isVideoConfig(config)) return VideoTraining.trainDit(config, run, export);
+        if (VideoTraining.isVideoConfig(config)) return VideoTraining.trainDit(config, run, export, !exportLive);
         DitTrainConfig cfg = ConfigLoader.load(config, DitTrainConfig.class, run.overrides);
         Path dir = TrainingRuns.runDir(config, run);
         DitTask task = DitTask.fromConfig(cfg, Repo.resolve(cfg.data.tokenizer));

@@ -48,8 +48,8 @@ final class VideoTraining {
         return 0;
     }
 
-    /** Exports the EMA weights: train-dit's {@code --export-live} applies to image DiTs only. */
-    static int trainDit(Path config, TrainingRuns.Options run, Path export) {
+    /** Trains a video DiT; exports the EMA weights, or the live ones with {@code useEma = false} ({@code --export-live}). */
+    static int trainDit(Path config, TrainingRuns.Options run, Path export, boolean useEma) {
         VideoDitConfig cfg = ConfigLoader.load(config, VideoDitConfig.class, run.overrides);
         Path dir = TrainingRuns.runDir(config, run);
         VideoTokenizerModel.Loaded tok = VideoTokenizerModel.load(Repo.resolve(cfg.video.tokenizer));
@@ -60,7 +60,7 @@ final class VideoTraining {
         System.err.printf("train-dit (video): %d parameters, %d latents of %d×%d (%d temporal patches), run directory %s%n",
                 task.params().count(), task.datasetSize(), task.tokens(), task.channels(), task.layout().times(), dir);
         TrainingRuns.train(dir, cfg.train, task, run);
-        TrainingRuns.export("train-dit", dir, task, true, export, () -> VideoDitModel.save(export, task.model(), cfg));
+        TrainingRuns.export("train-dit", dir, task, useEma, export, () -> VideoDitModel.save(export, task.model(), cfg));
         return 0;
     }
 }
