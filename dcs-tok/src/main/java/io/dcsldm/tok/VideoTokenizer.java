@@ -1,7 +1,6 @@
 package io.dcsldm.tok;
 
 import io.dcsldm.core.embed.Sinusoidal;
-import io.dcsldm.core.nn.Ops;
 import io.dcsldm.core.nn.ParamStore;
 import io.dcsldm.core.runtime.Profiler;
 import org.nd4j.linalg.api.ndarray.INDArray;
