@@ -201,7 +201,8 @@ public final class DcsDiT {
      * {@code sets} empty cache sets ({@link #newCaches}) for {@code batch} samples, reusing the buffers of the
      * previous call with the same shape: a progressive generation needs one set per model evaluation
      * (hundreds of MB), and fresh off-heap memory costs ≈3 ns/byte on first touch. The returned caches are
-     * valid until the next call with the same shape; the model holds at most one such pool.
+     * valid until the next call with the same shape; the model holds at most one such pool, so two
+     * progressive generations must not run on one model at the same time.
      */
     public synchronized KvCache[][] reusableCaches(int sets, int batch) {
         if (cachePool == null || cachePool.length != sets || cachePoolBatch != batch) {

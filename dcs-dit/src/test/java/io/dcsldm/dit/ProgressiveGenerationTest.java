@@ -60,6 +60,26 @@ class ProgressiveGenerationTest {
     }
 
     @Test
+    void reusedCacheBuffersGiveTheSameSamplesAsFreshOnes() {
+        int[] labels = {1, 4};
+        DcsDiT model = randomModel(13);
+        int tokens = model.layout().tokens(4);
+        INDArray noiseA = Rng.normal(DataType.FLOAT, 21, 2, tokens, 3), noiseB = Rng.normal(DataType.FLOAT, 22, 2, tokens, 3);
+        // reference: another instance with the same weights, whose pool is fresh for noise B
+        INDArray fresh = new FlowSampler(randomModel(13), FlowSampler.Method.HEUN, 4, 2.0).progressive(noiseB, labels, 4, null);
+        // this instance's pool is first filled by a generation from other noise (Heun 4 steps = 8 evaluations,
+        // guidance doubles the batch to 4), then poisoned, then reused for noise B
+        FlowSampler s = new FlowSampler(model, FlowSampler.Method.HEUN, 4, 2.0);
+        s.progressive(noiseA, labels, 4, null);
+        io.dcsldm.core.nn.KvCache[][] pool = model.reusableCaches(8, 4);
+        for (io.dcsldm.core.nn.KvCache[] set : pool)
+            for (io.dcsldm.core.nn.KvCache c : set) { c.keyBuffer().assign(Float.NaN); c.valueBuffer().assign(1e30f); }
+        INDArray reused = s.progressive(noiseB, labels, 4, null);
+        assertSame(pool, model.reusableCaches(8, 4), "same shape, same buffers");
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(fresh, reused), "stale cache contents must not reach the samples");
+    }
+
+    @Test
     void stoppingEarlyGivesTheJointPrefixOfFewerLevels() {
         DcsDiT model = randomModel(12);
         INDArray noise = Rng.normal(DataType.FLOAT, 6, 2, model.layout().tokens(4), 3);
