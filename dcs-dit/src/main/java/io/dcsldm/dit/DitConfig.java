@@ -1,5 +1,7 @@
 package io.dcsldm.dit;
 
+import io.dcsldm.core.config.InvalidValueException;
+
 /** Architecture of a DCS-DiT. Public fields so the YAML config binds to it directly. */
 public class DitConfig {
     /** Transformer width {@code D}. */
@@ -13,11 +15,11 @@ public class DitConfig {
     public int frequencyWidth = 256;
 
     public void validate() {
-        if (width <= 0 || width % 2 != 0) throw new IllegalArgumentException("key 'width' must be even and > 0, got " + width);
-        if (depth <= 0) throw new IllegalArgumentException("key 'depth' must be > 0, got " + depth);
-        if (heads <= 0 || width % heads != 0) throw new IllegalArgumentException("key 'heads' must divide 'width' (" + width + "), got " + heads);
-        if (mlpRatio <= 0) throw new IllegalArgumentException("key 'mlpRatio' must be > 0, got " + mlpRatio);
-        if (classes <= 0) throw new IllegalArgumentException("key 'classes' must be > 0, got " + classes);
-        if (frequencyWidth <= 0 || frequencyWidth % 2 != 0) throw new IllegalArgumentException("key 'frequencyWidth' must be even and > 0, got " + frequencyWidth);
+        if (width <= 0 || width % 2 != 0) throw new InvalidValueException("width", "must be even and > 0, got " + width);
+        if (depth <= 0) throw new InvalidValueException("depth", "must be > 0, got " + depth);
+        if (heads <= 0 || width % heads != 0) throw new InvalidValueException("heads", "must divide 'width' (" + width + "), got " + heads);
+        if (mlpRatio <= 0) throw new InvalidValueException("mlpRatio", "must be > 0, got " + mlpRatio);
+        if (classes <= 0) throw new InvalidValueException("classes", "must be > 0, got " + classes);
+        if (frequencyWidth <= 0 || frequencyWidth % 2 != 0) throw new InvalidValueException("frequencyWidth", "must be even and > 0, got " + frequencyWidth);
     }
 }

@@ -1,5 +1,7 @@
 package io.dcsldm.dit;
 
+import io.dcsldm.core.config.InvalidValueException;
+
 import io.dcsldm.core.runtime.Rng;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -19,8 +21,8 @@ public final class FlowObjective {
         public double labelDropout = 0.1;
 
         public void validate() {
-            if (logitStd <= 0) throw new IllegalArgumentException("key 'flow.logitStd' must be > 0, got " + logitStd);
-            if (labelDropout < 0 || labelDropout > 1) throw new IllegalArgumentException("key 'flow.labelDropout' must be in [0, 1], got " + labelDropout);
+            if (logitStd <= 0) throw new InvalidValueException("flow.logitStd", "must be > 0, got " + logitStd);
+            if (labelDropout < 0 || labelDropout > 1) throw new InvalidValueException("flow.labelDropout", "must be in [0, 1], got " + labelDropout);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.dcsldm.tok;
 
+import io.dcsldm.core.config.InvalidValueException;
+
 /**
  * Architecture of a DCS-Tok tokenizer. Public fields so the YAML config binds to it directly; every
  * field is part of the model fingerprint that checkpoints check.
@@ -51,13 +53,13 @@ public class TokConfig {
         positive("pixelWidth", pixelWidth);
         positive("mlpRatio", mlpRatio);
         positive("pixelMlpRatio", pixelMlpRatio);
-        if (fourierFreqs < 0 || fourierFreqs > 16) throw new IllegalArgumentException("key 'fourierFreqs' must be in [0, 16], got " + fourierFreqs);
-        if (width % heads != 0) throw new IllegalArgumentException("key 'width' (" + width + ") must be divisible by 'heads' (" + heads + ")");
-        if (width % 2 != 0) throw new IllegalArgumentException("key 'width' must be even, got " + width);
+        if (fourierFreqs < 0 || fourierFreqs > 16) throw new InvalidValueException("fourierFreqs", "must be in [0, 16], got " + fourierFreqs);
+        if (width % heads != 0) throw new InvalidValueException("width", "(" + width + ") must be divisible by 'heads' (" + heads + ")");
+        if (width % 2 != 0) throw new InvalidValueException("width", "must be even, got " + width);
     }
 
     private static void positive(String key, int v) {
-        if (v <= 0) throw new IllegalArgumentException("key '" + key + "' must be > 0, got " + v);
+        if (v <= 0) throw new InvalidValueException(key, "must be > 0, got " + v);
     }
 
     /** Latent tokens per patch over all levels. */

@@ -1,10 +1,12 @@
 package io.dcsldm.core.config;
 
 /**
- * Thrown by {@link SelfValidating#validate} for a value that is out of bounds. {@link ConfigLoader} turns it
- * into a {@link ConfigException} that names the file and the full dotted key.
+ * Thrown by {@link SelfValidating#validate} (and by the model configs of the other modules) for a value that
+ * is out of bounds. {@link ConfigLoader} turns it into a {@link ConfigException} that names the file and the
+ * full dotted key. It is an {@link IllegalArgumentException}, so code that checks a config outside the loader
+ * sees the usual exception.
  */
-public class InvalidValueException extends RuntimeException {
+public class InvalidValueException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 

@@ -15,24 +15,19 @@ public interface SelfValidating {
     void validate();
 
     /**
-     * Runs {@code validate}, the checks of the sub-section {@code key}, for sections that report by
-     * {@link IllegalArgumentException} because they live outside the config layer (the tokenizer's and the
-     * DiT's model configs); a failure becomes an {@link InvalidValueException} on {@code key}, so the loader
-     * names the file and the key. A message that already names its field ({@code key 'depth' must be > 0})
-     * is reported on the dotted key ({@code model.depth}), not as {@code key 'model' key 'depth' …}.
+     * Runs {@code validate}, the checks of the sub-section {@code key}, for sections that live outside the
+     * config layer (the tokenizer's and the DiT's model configs). An {@link InvalidValueException} on a field is
+     * reported on the dotted key ({@code model.depth}; a field already given as {@code flow.logitStd} is kept);
+     * any other {@link IllegalArgumentException} becomes one on {@code key}. Either way the loader names the
+     * file and the key.
      */
     static void checkSection(String key, Runnable validate) {
         try {
             validate.run();
+        } catch (InvalidValueException e) {
+            throw new InvalidValueException(e.key().startsWith(key + ".") ? e.key() : key + "." + e.key(), e.reason());
         } catch (IllegalArgumentException e) {
-            String msg = String.valueOf(e.getMessage());
-            java.util.regex.Matcher m = NAMED_FIELD.matcher(msg);
-            if (!m.matches()) throw new InvalidValueException(key, msg);
-            String field = m.group(1);
-            throw new InvalidValueException(field.startsWith(key + ".") ? field : key + "." + field, m.group(2));
+            throw new InvalidValueException(key, e.getMessage());
         }
     }
-
-    /** {@code key 'field' reason}: how the model configs phrase a failed check. */
-    java.util.regex.Pattern NAMED_FIELD = java.util.regex.Pattern.compile("key '([^']+)' (.*)", java.util.regex.Pattern.DOTALL);
 }
