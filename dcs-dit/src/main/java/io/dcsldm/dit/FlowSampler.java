@@ -100,9 +100,8 @@ public final class FlowSampler {
         INDArray x = noise.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
         for (int i = 0; i < steps; i++) {
             double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
-            final INDArray xs = x;
             stepWorkspace.run(() -> {
-                integrate(xs, t1 - t0,
+                integrate(x, t1 - t0,
                         at -> combine(model.apply(stackForEval(at), model.condition(times(t0, e), y), levels), b, n),
                         at -> combine(model.apply(stackForEval(at), model.condition(times(t1, e), y), levels), b, n));
             });
@@ -141,9 +140,8 @@ public final class FlowSampler {
             for (int i = 0; i < steps; i++) {
                 double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
                 int k = i * method.evaluationsPerStep, level = l;
-                final INDArray xs = x;
-                stepWorkspace.run(() -> {
-                    integrate(xs, t1 - t0,
+                    stepWorkspace.run(() -> {
+                    integrate(x, t1 - t0,
                             at -> combine(model.applyCached(stackForEval(at), conds[k], level, caches[k]), b, n),
                             at -> combine(model.applyCached(stackForEval(at), conds[k + 1], level, caches[k + 1]), b, n));
                 });

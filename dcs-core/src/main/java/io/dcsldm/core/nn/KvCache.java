@@ -21,7 +21,7 @@ public final class KvCache {
             this.k = Nd4j.zeros(dt, batch, heads, capacity, headDim);
             this.v = Nd4j.zeros(dt, batch, heads, capacity, headDim);
         }
-        this.groups = new TokenGroups(new int[0], new int[0], new int[0]);
+        clear();
     }
 
     public int length() { return length; }
