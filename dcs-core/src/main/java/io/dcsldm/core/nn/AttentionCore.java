@@ -3,6 +3,7 @@ package io.dcsldm.core.nn;
 import io.dcsldm.core.mask.AttentionMask;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -143,11 +144,24 @@ public final class AttentionCore {
         matmulInto(p, dO, true, dv);
     }
 
-    /** {@code target = op(a)·b} for a {@code [B, H, T, d]} target: straight into it when contiguous. */
+    /**
+     * {@code target = op(a)·b} for a {@code [B, H, T, d]} target: straight into it when it is c-contiguous (also a
+     * view, e.g. one part of {@link Heads#split}'s stacked array), else through a copy.
+     */
     private static void matmulInto(INDArray a, INDArray b, boolean transposeA, INDArray target) {
-        if (!target.isView() && target.ordering() == 'c')
-            Nd4j.matmul(a, b, target.reshape(target.size(0) * target.size(1), target.size(2), target.size(3)), transposeA, false, false);
-        else target.assign(Nd4j.matmul(a, b, null, transposeA, false, false).reshape(target.shape()));
+        if (target.ordering() == 'c' && Shape.hasDefaultStridesForShape(target)) {
+            INDArray t3 = target.reshape('c', target.size(0) * target.size(1), target.size(2), target.size(3));
+            if (sameStart(t3, target)) {
+                Nd4j.matmul(a, b, t3, transposeA, false, false);
+                return;
+            }
+        }
+        target.assign(Nd4j.matmul(a, b, null, transposeA, false, false).reshape(target.shape()));
+    }
+
+    /** Whether two arrays start at the same memory (a reshape returned a view, not a copy). */
+    private static boolean sameStart(INDArray x, INDArray y) {
+        return x.data().address() + x.offset() * x.data().getElementSize() == y.data().address() + y.offset() * y.data().getElementSize();
     }
 
     /** {@code [B, H, T, d]} → {@code [B·H, T, d]}: a view when x is contiguous, else a copy. */

@@ -58,12 +58,12 @@ public final class CrossAttention {
     public INDArray[] backward(INDArray dy) {
         INDArray dO = Heads.split(proj.backward(dy), sequences, 1, heads)[0];
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), q.shape());
-        INDArray dk = Nd4j.createUninitialized(dy.dataType(), k.shape());
-        INDArray dv = Nd4j.createUninitialized(dy.dataType(), v.shape());
-        AttentionCore.backward(q, k, v, mask, probs, o, dO, dq, dk, dv);
+        INDArray dkv = Nd4j.createUninitialized(dy.dataType(), 2, k.size(0), k.size(1), k.size(2), k.size(3));
+        INDArray[] g = Heads.parts(dkv);
+        AttentionCore.backward(q, k, v, mask, probs, o, dO, dq, g[0], g[1]);
         dq.muli(scale);
         INDArray dxq = qProj.backward(Heads.merge(dq));
-        INDArray dxkv = kvProj.backward(Heads.mergeParts(new INDArray[]{dk, dv}));
+        INDArray dxkv = kvProj.backward(Heads.mergeStacked(dkv));
         return new INDArray[]{dxq, dxkv};
     }
 }

@@ -82,12 +82,12 @@ public final class MultiHeadAttention {
 
     public INDArray backward(INDArray dy) {
         INDArray dO = Heads.split(proj.backward(dy), batch, 1, heads)[0];
-        INDArray dq = Nd4j.createUninitialized(dy.dataType(), q.shape());
-        INDArray dk = Nd4j.createUninitialized(dy.dataType(), k.shape());
-        INDArray dv = Nd4j.createUninitialized(dy.dataType(), v.shape());
-        AttentionCore.backward(q, k, v, mask, probs, o, dO, dq, dk, dv);
-        dq.muli(scale); // q was scaled after the projection
-        return qkv.backward(Heads.mergeParts(new INDArray[]{dq, dk, dv}));
+        // dq, dk, dv as parts of one stacked array, so that merging them back is one copy
+        INDArray dqkv = Nd4j.createUninitialized(dy.dataType(), 3, q.size(0), q.size(1), q.size(2), q.size(3));
+        INDArray[] g = Heads.parts(dqkv);
+        AttentionCore.backward(q, k, v, mask, probs, o, dO, g[0], g[1], g[2]);
+        g[0].muli(scale); // q was scaled after the projection
+        return qkv.backward(Heads.mergeStacked(dqkv));
     }
 
     /** {@code [B·T, 3C]} → q (scaled by 1/√d), k, v, each {@code [B, H, T, d]}. */
