@@ -1,7 +1,6 @@
 package io.dcsldm.dit;
 
 import io.dcsldm.core.config.InvalidValueException;
-
 import io.dcsldm.core.runtime.Rng;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

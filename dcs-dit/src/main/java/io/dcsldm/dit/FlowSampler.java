@@ -140,7 +140,7 @@ public final class FlowSampler {
             for (int i = 0; i < steps; i++) {
                 double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
                 int k = i * method.evaluationsPerStep, level = l;
-                    stepWorkspace.run(() -> {
+                stepWorkspace.run(() -> {
                     integrate(x, t1 - t0,
                             at -> combine(model.applyCached(stackForEval(at), conds[k], level, caches[k]), b, n),
                             at -> combine(model.applyCached(stackForEval(at), conds[k + 1], level, caches[k + 1]), b, n));

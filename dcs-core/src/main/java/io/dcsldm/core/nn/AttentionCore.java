@@ -151,17 +151,12 @@ public final class AttentionCore {
     private static void matmulInto(INDArray a, INDArray b, boolean transposeA, INDArray target) {
         if (target.ordering() == 'c' && Shape.hasDefaultStridesForShape(target)) {
             INDArray t3 = target.reshape('c', target.size(0) * target.size(1), target.size(2), target.size(3));
-            if (sameStart(t3, target)) {
+            if (Ops.sameStart(t3, target)) {
                 Nd4j.matmul(a, b, t3, transposeA, false, false);
                 return;
             }
         }
         target.assign(Nd4j.matmul(a, b, null, transposeA, false, false).reshape(target.shape()));
-    }
-
-    /** Whether two arrays start at the same memory (a reshape returned a view, not a copy). */
-    private static boolean sameStart(INDArray x, INDArray y) {
-        return x.data().address() + x.offset() * x.data().getElementSize() == y.data().address() + y.offset() * y.data().getElementSize();
     }
 
     /** {@code [B, H, T, d]} → {@code [B·H, T, d]}: a view when x is contiguous, else a copy. */

@@ -11,7 +11,7 @@ final class Heads {
     /**
      * {@code [B·T, parts·H·d]} → {@code parts} tensors {@code [B, H, T, d]}, c-contiguous views into one stacked
      * {@code [parts, B, H, T, d]} array filled by one permuting copy. Inside a step workspace this copy took 0.75–0.9 ms
-     * for the benchmark's qkv ({@code [2048, 768]}) against 1.5–2.3 ms for a {@code dup} per part (PermMicro, two runs).
+     * for the benchmark's qkv ({@code [2048, 768]}) against 1.5–2.3 ms for a {@code dup} per part (a microbenchmark, two runs).
      */
     static INDArray[] split(INDArray x, int batch, int parts, int heads) {
         int t = (int) (x.rows() / batch);

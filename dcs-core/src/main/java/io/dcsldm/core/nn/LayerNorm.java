@@ -32,7 +32,7 @@ public final class LayerNorm {
      * Each pass over x costs about as much as the arithmetic here, so the row statistics are single reductions:
      * Σ x_c² as one squared-norm reduction (not a square then a mean) and, in the backward, Σ g·x̂ as one row-wise
      * dot product. Same sums in the same order, so the results are bit-identical to the two-pass forms; the
-     * forward of a [2048, 256] input took 1.0–1.3 ms against 1.5–1.7 ms (LnMicro, one JVM, alternating).
+     * forward of a [2048, 256] input took 1.0–1.3 ms against 1.5–1.7 ms (a microbenchmark, one JVM, alternating).
      */
     public INDArray forward(INDArray x) {
         long n = x.rows();

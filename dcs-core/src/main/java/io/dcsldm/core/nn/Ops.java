@@ -34,8 +34,12 @@ public final class Ops {
     public static void addColumnSums(INDArray x, INDArray acc) {
         INDArray col = acc.reshape(acc.length(), 1);
         Nd4j.gemm(x, ones(x.dataType(), x.rows()).reshape(x.rows(), 1), col, true, false, 1.0, 1.0);
-        if (col.data().address() + col.offset() * col.data().getElementSize() != acc.data().address() + acc.offset() * acc.data().getElementSize())
-            acc.assign(col.reshape(acc.shape())); // only if the reshape had to copy (acc not contiguous)
+        if (!sameStart(col, acc)) acc.assign(col.reshape(acc.shape())); // only if the reshape had to copy (acc not contiguous)
+    }
+
+    /** Whether two arrays start at the same memory: tells whether a reshape returned a view or a copy. */
+    static boolean sameStart(INDArray x, INDArray y) {
+        return x.data().address() + x.offset() * x.data().getElementSize() == y.data().address() + y.offset() * y.data().getElementSize();
     }
 
     /**
