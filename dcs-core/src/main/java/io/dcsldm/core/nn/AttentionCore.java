@@ -12,10 +12,13 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * Scaled dot-product attention with a group-block mask on {@code [B, H, T, d]} tensors, in one of two
+ * Scaled dot-product attention with a group-block mask on {@code [B, H, T, d]} tensors, in one of three
  * layouts chosen per mask:
  *
  * <ul>
+ *   <li><b>Key runs</b> ({@link RunAttention}): when every query group sees one contiguous run of keys (images'
+ *   level-causal rule, cached inference) on the CPU backend in fp32/fp64 — block-sparse with direct BLAS
+ *   calls on the strided arrays, split across threads. Taken first whenever it applies.</li>
  *   <li><b>Block-sparse</b>: for each query group only the key runs its mask allows are multiplied, so
  *   masked blocks cost nothing and — because they are never read — whatever keys and values they hold
  *   cannot change the output (DESIGN §5.2). Used for sparse masks and always for cached inference
@@ -56,11 +59,13 @@ public final class AttentionCore {
 
     /** Writes {@code softmax(q·kᵀ)·v} into {@code out} ([B, H, Tq, d]) and returns the probabilities. */
     public static INDArray[] forward(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray out) {
+        if (RunAttention.applies(mask, q)) return RunAttention.forward(q, k, v, mask, out);
         return dense(mask) ? new INDArray[]{forwardDense(q, k, v, mask, out)} : forwardBlockSparse(q, k, v, mask, out);
     }
 
     /** The block-sparse layout whatever the mask: masked keys and values are never read. */
     public static INDArray[] forwardBlockSparse(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray out) {
+        if (RunAttention.applies(mask, q)) return RunAttention.forward(q, k, v, mask, out); // also never reads masked keys
         int groups = mask.queries().count();
         INDArray[] probs = new INDArray[groups];
         for (int g = 0; g < groups; g++) {
@@ -99,6 +104,10 @@ public final class AttentionCore {
      */
     public static void backward(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray[] probs,
                                 INDArray out, INDArray dOut, INDArray dq, INDArray dk, INDArray dv) {
+        if (RunAttention.applies(mask, q)) {
+            RunAttention.backward(q, k, v, mask, probs, out, dOut, dq, dk, dv);
+            return;
+        }
         if (dense(mask)) {
             backwardDense(q, k, v, probs[0], out, dOut, dq, dk, dv);
             return;

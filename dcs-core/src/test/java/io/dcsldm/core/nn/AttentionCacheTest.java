@@ -191,15 +191,21 @@ class AttentionCacheTest {
      * block (training and inference forward), an unconditioned block and a 2-block conditioned stack — while the
      * outputs of the replaced tokens do change.
      */
-    /** The same through the block-sparse layout, which the default picks only for sparse masks. */
+    /**
+     * The same through the layouts the default does not pick for these masks: dense for the image mask (which
+     * runs as key runs by default) and block-sparse for both.
+     */
     @Test
-    void hiddenTokensDoNotChangeVisibleOutputsBlockSparse() {
-        AttentionCore.denseEnabled = false;
+    void hiddenTokensDoNotChangeVisibleOutputsOtherLayouts() {
+        RunAttention.enabled = false;
         try {
+            checkHiddenInputs(image());
+            AttentionCore.denseEnabled = false;
             checkHiddenInputs(image());
             checkHiddenInputs(video());
         } finally {
             AttentionCore.denseEnabled = true;
+            RunAttention.enabled = true;
         }
     }
 

@@ -5,6 +5,8 @@ import io.dcsldm.core.mask.TokenGroups;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
 import java.util.Random;
@@ -14,7 +16,7 @@ import static io.dcsldm.core.nn.TestArrays.normal;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link AttentionCore}'s dense and block-sparse layouts compute the same attention: output, dq, dk, dv agree
+ * {@link AttentionCore}'s dense, block-sparse and key-run layouts compute the same attention: output, dq, dk, dv agree
  * to 1e-12 in double precision for image and video masks (and the backward with and without the forward output).
  */
 class AttentionLayoutTest {
@@ -39,6 +41,7 @@ class AttentionLayoutTest {
 
     private static INDArray[][] run(AttentionMask mask, INDArray q, INDArray k, INDArray v, INDArray dOut, boolean dense, boolean withOut) {
         AttentionCore.denseEnabled = dense;
+        RunAttention.enabled = false;
         try {
             if (dense) assertTrue(AttentionCore.dense(mask));
             INDArray o = q.ulike(), dq = q.ulike(), dk = k.ulike(), dv = v.ulike();
@@ -49,6 +52,49 @@ class AttentionLayoutTest {
             return new INDArray[][]{{o, dq, dk, dv}};
         } finally {
             AttentionCore.denseEnabled = true;
+            RunAttention.enabled = true;
+        }
+    }
+
+    /**
+     * The key-run layout (direct BLAS on strided arrays) equals the block-sparse layout — in double to 1e-12 and
+     * in float to 2e-6 — on operands that are views with offsets and padded rows: q, k, v as parts of a stacked
+     * array, k and v as the prefix of a larger buffer (a KV cache), dq/dk/dv as parts of a NaN-filled stacked
+     * array; the hidden rows of the buffers are never read (NaN there leaves every output finite and equal).
+     */
+    @Test
+    void keyRunsEqualBlockSparseOnViews() {
+        Random rnd = new Random(11);
+        int b = 2, h = 3, d = 5;
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 2e-6;
+            for (TokenGroups g : List.of(TokenGroups.levelMajor(3, 1, 4), TokenGroups.levelMajor(4, 1, 3),
+                    new TokenGroups(new int[]{0, 1, 2}, new int[]{0, 0, 0}, new int[]{2, 3, 2}))) {
+                AttentionMask mask = AttentionMask.levelCausal(g);
+                int t = g.total();
+                assertTrue(RunAttention.applies(mask, normal(dt, rnd, 1.0, 1, 1, 1, 1)), "level-causal image masks have one key run per group");
+                INDArray stacked = normal(dt, rnd, 1.0, 3, b, h, t, d);
+                INDArray q = stacked.get(NDArrayIndex.point(2), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+                INDArray cacheK = normal(dt, rnd, 1.0, b, h, t + 3, d), cacheV = normal(dt, rnd, 1.0, b, h, t + 3, d);
+                AttentionCore.rows(cacheK, t, t + 3).assign(Double.NaN); // rows past the prefix: never read
+                AttentionCore.rows(cacheV, t, t + 3).assign(Double.NaN);
+                INDArray k = AttentionCore.rows(cacheK, 0, t), v = AttentionCore.rows(cacheV, 0, t);
+                INDArray dOut = normal(dt, rnd, 1.0, b, h, t, d);
+                INDArray[][] ref = run(mask, q.dup(), k.dup(), v.dup(), dOut, false, true);
+                for (boolean withOut : new boolean[]{true, false}) {
+                    INDArray o = Nd4j.zeros(dt, b, h, t, d);
+                    INDArray[] probs = AttentionCore.forward(q, k, v, mask, o);
+                    assertTrue(probs.length == g.count() && probs[0].size(3) == g.end(0), "one probability array per group, only its key run");
+                    INDArray grads = Nd4j.valueArrayOf(new long[]{3, b, h, t, d}, Double.NaN, dt);
+                    INDArray[] p = Heads.parts(grads);
+                    AttentionCore.backward(q, k, v, mask, probs, withOut ? o : null, dOut, p[0], p[1], p[2]);
+                    INDArray[] got = {o, p[0], p[1], p[2]};
+                    for (int i = 0; i < 4; i++) {
+                        double diff = maxAbsDiff(ref[0][i].castTo(DataType.DOUBLE), got[i].castTo(DataType.DOUBLE));
+                        assertTrue(diff < tol, dt + " tensor " + i + " of " + t + " tokens, withOut " + withOut + ": " + diff);
+                    }
+                }
+            }
         }
     }
 }

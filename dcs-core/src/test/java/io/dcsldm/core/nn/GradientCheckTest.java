@@ -145,10 +145,11 @@ class GradientCheckTest {
         assertTrue(e <= TOL);
     }
 
-    /** Level-causal mask over 3 levels of unequal sizes (2, 3, 2 tokens), B = 2. */
+    /** Level-causal mask over 3 levels of unequal sizes (2, 3, 2 tokens), B = 2: the key-run layout. */
     @Test
     void attentionLevelCausal() {
         TokenGroups groups = new TokenGroups(new int[]{0, 1, 2}, new int[]{0, 0, 0}, new int[]{2, 3, 2});
+        assertTrue(RunAttention.applies(AttentionMask.levelCausal(groups), Nd4j.zeros(DataType.DOUBLE, 1, 1, 1, 1)));
         double e = checkAttention("MHA(level-causal, 3 levels)", groups, 2, 17);
         assertTrue(e <= TOL);
     }
@@ -163,17 +164,25 @@ class GradientCheckTest {
         assertTrue(e <= TOL);
     }
 
-    /** The same two masks through the block-sparse layout (they are dense enough to run dense by default). */
+    /**
+     * The image mask through the dense layout, and both masks through the block-sparse layout, with the key-run
+     * layout off (by default the image mask runs as key runs and the video mask dense).
+     */
     @Test
-    void attentionBlockSparseLayout() {
+    void attentionDenseAndBlockSparseLayouts() {
+        TokenGroups image = new TokenGroups(new int[]{0, 1, 2}, new int[]{0, 0, 0}, new int[]{2, 3, 2});
         assertTrue(AttentionCore.dense(AttentionMask.levelCausal(TokenGroups.levelMajor(2, 3, 2))), "default layout should be dense here");
-        AttentionCore.denseEnabled = false;
+        assertTrue(AttentionCore.dense(AttentionMask.levelCausal(image)), "default layout without key runs should be dense here");
+        RunAttention.enabled = false;
         try {
-            double e1 = checkAttention("MHA(3 levels, block-sparse)", new TokenGroups(new int[]{0, 1, 2}, new int[]{0, 0, 0}, new int[]{2, 3, 2}), 2, 17);
+            double e0 = checkAttention("MHA(3 levels, dense)", image, 2, 17);
+            AttentionCore.denseEnabled = false;
+            double e1 = checkAttention("MHA(3 levels, block-sparse)", image, 2, 17);
             double e2 = checkAttention("MHA(video, block-sparse)", TokenGroups.levelMajor(2, 3, 2), 2, 18);
-            assertTrue(e1 <= TOL && e2 <= TOL);
+            assertTrue(e0 <= TOL && e1 <= TOL && e2 <= TOL);
         } finally {
             AttentionCore.denseEnabled = true;
+            RunAttention.enabled = true;
         }
     }
 

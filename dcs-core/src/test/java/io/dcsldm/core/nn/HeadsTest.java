@@ -45,8 +45,9 @@ class HeadsTest {
     void attentionBackwardIntoStackedViewsEqualsSeparateArrays() {
         Random rnd = new Random(4);
         int b = 2, h = 2, d = 8;
-        for (boolean dense : new boolean[]{true, false}) {
-            AttentionCore.denseEnabled = dense;
+        for (int layout = 0; layout < 3; layout++) { // key runs, dense, block-sparse
+            RunAttention.enabled = layout == 0;
+            AttentionCore.denseEnabled = layout == 1;
             try {
                 AttentionMask mask = AttentionMask.levelCausal(TokenGroups.levelMajor(3, 1, 4));
                 int t = mask.queries().total();
@@ -59,9 +60,10 @@ class HeadsTest {
                 INDArray stacked = Nd4j.valueArrayOf(new long[]{3, b, h, t, d}, Float.NaN, DataType.FLOAT);
                 INDArray[] g = Heads.parts(stacked);
                 AttentionCore.backward(q, k, v, mask, probs, o, dOut, g[0], g[1], g[2]);
-                assertTrue(Ops.bitIdentical(dq, g[0]) && Ops.bitIdentical(dk, g[1]) && Ops.bitIdentical(dv, g[2]), "dense " + dense);
+                assertTrue(Ops.bitIdentical(dq, g[0]) && Ops.bitIdentical(dk, g[1]) && Ops.bitIdentical(dv, g[2]), "layout " + layout);
             } finally {
                 AttentionCore.denseEnabled = true;
+                RunAttention.enabled = true;
             }
         }
     }
