@@ -18,7 +18,7 @@ import java.util.WeakHashMap;
  * <ul>
  *   <li><b>Key runs</b> ({@link RunAttention}): when every query group sees one contiguous run of keys (images'
  *   level-causal rule, cached inference) on the CPU backend in fp32/fp64 — block-sparse with direct BLAS
- *   calls on the strided arrays, split across threads. Taken first whenever it applies.</li>
+ *   calls on the strided arrays, no copies. Taken first whenever it applies.</li>
  *   <li><b>Block-sparse</b>: for each query group only the key runs its mask allows are multiplied, so
  *   masked blocks cost nothing and — because they are never read — whatever keys and values they hold
  *   cannot change the output (DESIGN §5.2). Used for sparse masks and always for cached inference

@@ -16,7 +16,6 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
-
 /**
  * The attention layout for masks in which every query group sees exactly one contiguous run of keys — the
  * level-causal rule of images (each level sees a prefix of the levels) and every call of cached progressive
