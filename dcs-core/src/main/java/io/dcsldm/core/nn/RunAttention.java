@@ -50,7 +50,12 @@ final class RunAttention {
 
     /** Writes {@code softmax(q·kᵀ)·v} into {@code out} and returns each query group's probabilities. */
     static INDArray[] forward(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray out) {
-        check(q, k, v, out);
+        checkTypes(q, k, v, out);
+        q = readable(q);
+        k = readable(k);
+        v = readable(v);
+        INDArray target = out;
+        out = writable(out);
         int groups = mask.queries().count();
         INDArray[] probs = new INDArray[groups];
         long b = q.size(0), h = q.size(1);
@@ -68,6 +73,7 @@ final class RunAttention {
             int q0 = mask.queries().start(g), nq = querySize(mask, g), k0 = mask.keyRuns(g)[0], nk = keySize(mask, g);
             for (int bh = 0; bh < b * h; bh++) gemm(false, false, nq, d, nk, ps[g], bh, 0, vs, k0, 0, os, q0);
         }
+        if (out != target) target.assign(out);
         return probs;
     }
 
@@ -77,8 +83,16 @@ final class RunAttention {
      */
     static void backward(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray[] probs, INDArray out,
                          INDArray dOut, INDArray dq, INDArray dk, INDArray dv) {
-        check(q, k, v, dOut);
-        check(dq, dk, dv, null);
+        checkTypes(q, k, v, dOut);
+        checkTypes(dq, dk, dv, q);
+        q = readable(q);
+        k = readable(k);
+        v = readable(v);
+        dOut = readable(dOut);
+        INDArray[] targets = {dq, dk, dv};
+        dq = writable(dq);
+        dk = writable(dk);
+        dv = writable(dv);
         int groups = mask.queries().count();
         long b = q.size(0), h = q.size(1);
         int d = (int) q.size(3);
@@ -107,6 +121,8 @@ final class RunAttention {
                 gemm(true, false, nk, d, nq, ps[g], bh, 0, dos, q0, 1, dvs, k0);   // dV_run += P_gᵀ · dO_g
             }
         }
+        INDArray[] results = {dq, dk, dv};
+        for (int i = 0; i < 3; i++) if (results[i] != targets[i]) targets[i].assign(results[i]);
     }
 
     private static int querySize(AttentionMask mask, int g) {
@@ -117,11 +133,28 @@ final class RunAttention {
         return mask.keyRuns(g)[1] - mask.keyRuns(g)[0];
     }
 
-    private static void check(INDArray a, INDArray b, INDArray c, INDArray d) {
+    private static void checkTypes(INDArray a, INDArray b, INDArray c, INDArray d) {
         for (INDArray x : new INDArray[]{a, b, c, d})
-            if (x != null && (x.rank() != 4 || x.stride(3) != 1 || x.dataType() != a.dataType()))
-                throw new IllegalArgumentException("attention operands must be [B, H, T, d] of one type with unit stride in d, got "
-                        + x.shapeInfoToString().replace('\n', ' '));
+            if (x != null && (x.rank() != 4 || x.dataType() != a.dataType()))
+                throw new IllegalArgumentException("attention operands must be [B, H, T, d] arrays of one type, got "
+                        + x.dataType() + " " + java.util.Arrays.toString(x.shape()) + " with " + a.dataType() + " queries");
+    }
+
+    /**
+     * Whether BLAS can address x's matrices in place: unit stride along d, rows at least d apart (a single row
+     * may have any row stride), non-negative strides. Permuted or 'f'-ordered views are not.
+     */
+    private static boolean blasReady(INDArray x) {
+        return x.stride(3) == 1 && (x.size(2) == 1 || x.stride(2) >= x.size(3)) && x.stride(1) >= 0 && x.stride(0) >= 0;
+    }
+
+    private static INDArray readable(INDArray x) {
+        return blasReady(x) ? x : x.dup('c');
+    }
+
+    /** x itself when BLAS can write it in place, else a scratch array that the caller copies back. */
+    private static INDArray writable(INDArray x) {
+        return blasReady(x) ? x : Nd4j.createUninitialized(x.dataType(), x.shape());
     }
 
     private static Strided[] strided(INDArray[] xs) {
@@ -169,7 +202,7 @@ final class RunAttention {
             offset = x.offset() - x.data().offset(); // a view's buffer pointer already starts at the buffer's offset
             sb = x.stride(0);
             sh = x.stride(1);
-            ld = Math.toIntExact(x.stride(2));
+            ld = Math.toIntExact(x.size(2) == 1 ? Math.max(x.stride(2), x.size(3)) : x.stride(2)); // BLAS wants ld ≥ d
             heads = (int) x.size(1);
             doubles = x.dataType() == DataType.DOUBLE;
         }

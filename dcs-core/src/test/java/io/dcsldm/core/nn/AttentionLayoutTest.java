@@ -97,4 +97,30 @@ class AttentionLayoutTest {
             }
         }
     }
+
+    /**
+     * Operands BLAS cannot address in place ('f'-ordered copies, so no unit stride along d) are read from copies
+     * and outputs written through scratch arrays; groups of a single token (row stride irrelevant) work too.
+     */
+    @Test
+    void keyRunsOnFOrderArraysAndSingleTokenGroups() {
+        Random rnd = new Random(12);
+        int b = 2, h = 2, d = 3;
+        for (TokenGroups g : List.of(TokenGroups.levelMajor(3, 1, 1), TokenGroups.levelMajor(2, 1, 3))) {
+            AttentionMask mask = AttentionMask.levelCausal(g);
+            int t = g.total();
+            INDArray q = normal(DataType.DOUBLE, rnd, 1.0, b, h, t, d), k = normal(DataType.DOUBLE, rnd, 1.0, b, h, t, d);
+            INDArray v = normal(DataType.DOUBLE, rnd, 1.0, b, h, t, d), dOut = normal(DataType.DOUBLE, rnd, 1.0, b, h, t, d);
+            INDArray[][] ref = run(mask, q, k, v, dOut, false, true);
+            INDArray qf = q.dup('f'), kf = k.dup('f'), vf = v.dup('f'), dOutF = dOut.dup('f');
+            assertTrue(qf.stride(3) != 1, "the test needs operands without unit stride along d");
+            INDArray o = Nd4j.zeros(DataType.DOUBLE, b, h, t, d).dup('f');
+            INDArray[] probs = AttentionCore.forward(qf, kf, vf, mask, o);
+            INDArray dq = Nd4j.zeros(DataType.DOUBLE, b, h, t, d).dup('f'), dk = dq.dup('f'), dv = dq.dup('f');
+            AttentionCore.backward(qf, kf, vf, mask, probs, o, dOutF, dq, dk, dv);
+            INDArray[] got = {o, dq, dk, dv};
+            for (int i = 0; i < 4; i++)
+                assertTrue(maxAbsDiff(ref[0][i], got[i]) < 1e-12, "tensor " + i + " of " + t + " tokens");
+        }
+    }
 }
