@@ -60,12 +60,19 @@ public final class AttentionCore {
     /** Writes {@code softmax(q·kᵀ)·v} into {@code out} ([B, H, Tq, d]) and returns the probabilities. */
     public static INDArray[] forward(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray out) {
         if (RunAttention.applies(mask, q)) return RunAttention.forward(q, k, v, mask, out);
-        return dense(mask) ? new INDArray[]{forwardDense(q, k, v, mask, out)} : forwardBlockSparse(q, k, v, mask, out);
+        return dense(mask) ? new INDArray[]{forwardDense(q, k, v, mask, out)} : forwardGroups(q, k, v, mask, out);
     }
 
-    /** The block-sparse layout whatever the mask: masked keys and values are never read. */
+    /**
+     * A layout that never reads masked keys and values, whatever the mask: key runs where they apply, else
+     * block-sparse.
+     */
     public static INDArray[] forwardBlockSparse(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray out) {
-        if (RunAttention.applies(mask, q)) return RunAttention.forward(q, k, v, mask, out); // also never reads masked keys
+        return RunAttention.applies(mask, q) ? RunAttention.forward(q, k, v, mask, out) : forwardGroups(q, k, v, mask, out);
+    }
+
+    /** The block-sparse layout through ND4J's matmul: per query group, only its allowed key runs. */
+    private static INDArray[] forwardGroups(INDArray q, INDArray k, INDArray v, AttentionMask mask, INDArray out) {
         int groups = mask.queries().count();
         INDArray[] probs = new INDArray[groups];
         for (int g = 0; g < groups; g++) {

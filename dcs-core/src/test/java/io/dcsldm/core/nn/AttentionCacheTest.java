@@ -186,12 +186,6 @@ class AttentionCacheTest {
     }
 
     /**
-     * For every (level ℓ, time τ): replace all input tokens with level > ℓ or time > τ by random values; outputs of
-     * tokens with level ≤ ℓ and time ≤ τ must be bit-identical — through one attention layer, one conditioned
-     * block (training and inference forward), an unconditioned block and a 2-block conditioned stack — while the
-     * outputs of the replaced tokens do change.
-     */
-    /**
      * The same through the layouts the default does not pick for these masks: dense for the image mask (which
      * runs as key runs by default) and block-sparse for both.
      */
@@ -209,6 +203,12 @@ class AttentionCacheTest {
         }
     }
 
+    /**
+     * For every (level ℓ, time τ): replace all input tokens with level > ℓ or time > τ by random values; outputs of
+     * tokens with level ≤ ℓ and time ≤ τ must be bit-identical — through one attention layer, one conditioned
+     * block (training and inference forward), an unconditioned block and a 2-block conditioned stack — while the
+     * outputs of the replaced tokens do change.
+     */
     private void checkHiddenInputs(TokenGroups groups) {
         Random rnd = new Random(33);
         ParamStore ps = new ParamStore(DataType.FLOAT, 33);
