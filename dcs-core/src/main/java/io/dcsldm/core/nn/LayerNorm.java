@@ -19,6 +19,8 @@ public final class LayerNorm {
     private INDArray xhat;
     private INDArray rstd;
 
+    public double eps() { return eps; }
+
     public LayerNorm(ParamStore.Scope scope, int channels, double eps, boolean affine) {
         this.channels = channels;
         this.eps = eps;

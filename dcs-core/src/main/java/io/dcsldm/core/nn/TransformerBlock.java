@@ -99,9 +99,21 @@ public final class TransformerBlock {
     }
 
     private INDArray applyWith(INDArray x, INDArray m, int batch, java.util.function.UnaryOperator<INDArray> attention) {
-        INDArray x1 = x.add(gate(attention.apply(modulate(norm1.apply(x), m, 0, batch)), m, 2, batch));
-        INDArray ff = mlp.apply(modulate(norm2.apply(x1), m, 3, batch));
-        return x1.addi(gate(ff, m, 5, batch));
+        long t = Profiler.start();
+        boolean fused = m != null && RowKernels.applies(x, m);
+        INDArray m1 = fused ? RowKernels.normModulate(x, norm1.eps(), chunk(m, 0), chunk(m, 1), batch) : modulate(norm1.apply(x), m, 0, batch);
+        t = Profiler.lap("inf.norm1+mod1", t);
+        INDArray at = attention.apply(m1);
+        t = Profiler.lap("inf.attn", t);
+        INDArray x1 = fused && RowKernels.applies(at) ? RowKernels.addGated(x, at, chunk(m, 2), batch) : x.add(gate(at, m, 2, batch));
+        t = Profiler.lap("inf.gate1", t);
+        INDArray m2 = fused ? RowKernels.normModulate(x1, norm2.eps(), chunk(m, 3), chunk(m, 4), batch) : modulate(norm2.apply(x1), m, 3, batch);
+        t = Profiler.lap("inf.norm2+mod2", t);
+        INDArray ff = mlp.apply(m2);
+        t = Profiler.lap("inf.mlp", t);
+        INDArray r = fused && RowKernels.applies(ff) ? RowKernels.addGated(x1, ff, chunk(m, 5), batch) : x1.addi(gate(ff, m, 5, batch));
+        Profiler.lap("inf.gate2", t);
+        return r;
     }
 
     /**
