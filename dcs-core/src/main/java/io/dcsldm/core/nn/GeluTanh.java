@@ -26,8 +26,10 @@ public final class GeluTanh {
         return y;
     }
 
+    /** Inference: the argument in one {@link RowKernels} pass where it applies, then ND4J's sigmoid and product. */
     public static INDArray apply(INDArray x) {
-        return gate(x).muli(x);
+        if (!RowKernels.applies(x)) return gate(x).muli(x);
+        return Transforms.sigmoid(RowKernels.cubicArgument(x, 2 * K, A), false).muli(x);
     }
 
     /** {@code σ(x·(2K + 2KA·x²))}: five passes over x-sized arrays (one fewer than {@code 2K·x·(1 + A·x²)}). */

@@ -85,6 +85,33 @@ public final class RowKernels {
         return y;
     }
 
+    /**
+     * {@code a · x · (1 + b·x²)} elementwise into a new array: the polynomial argument of the tanh-GELU's sigmoid
+     * ({@link GeluTanh}), one pass instead of four ND4J ops. Computed in the arrays' own precision.
+     */
+    public static INDArray cubicArgument(INDArray x, double a, double b) {
+        int rows = (int) x.rows(), c = (int) x.columns();
+        INDArray out = Nd4j.createUninitialized(x.dataType(), rows, c);
+        Rows in = new Rows(x), o = new Rows(out);
+        if (in.d != null) {
+            double[] v = new double[c];
+            for (int r = 0; r < rows; r++) {
+                in.d.get(in.at(r), v, 0, c);
+                for (int j = 0; j < c; j++) v[j] = a * v[j] * (1.0 + b * v[j] * v[j]);
+                o.d.put(o.at(r), v, 0, c);
+            }
+        } else {
+            float[] v = new float[c];
+            float fa = (float) a, fb = (float) b;
+            for (int r = 0; r < rows; r++) {
+                in.f.get(in.at(r), v, 0, c);
+                for (int j = 0; j < c; j++) v[j] = fa * v[j] * (1f + fb * v[j] * v[j]);
+                o.f.put(o.at(r), v, 0, c);
+            }
+        }
+        return out;
+    }
+
     /** Every row of {@code y: [rows, C]} set to {@code row: [1, C]} (a bias, before a GEMM that adds into y). */
     public static void fillRows(INDArray y, INDArray row) {
         int rows = (int) y.rows(), c = (int) y.columns();
@@ -139,8 +166,10 @@ public final class RowKernels {
             }
         }
 
+        int at(int r) { return offset + r * ld; }
+
         void read(int r, double[] dst) {
-            int at = offset + r * ld;
+            int at = at(r);
             if (d != null) {
                 d.get(at, dst, 0, cols);
             } else {
@@ -150,7 +179,7 @@ public final class RowKernels {
         }
 
         void write(int r, double[] src) {
-            int at = offset + r * ld;
+            int at = at(r);
             if (d != null) {
                 d.put(at, src, 0, cols);
             } else {

@@ -80,6 +80,25 @@ class RowKernelsTest {
         }
     }
 
+    /** GELU's inference path (kernel argument, ND4J sigmoid) against the tanh formula in double, and the training forward. */
+    @Test
+    void geluApplyEqualsTheTanhFormula() {
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            Random rnd = new Random(7);
+            INDArray x = normal(dt, rnd, 3.0, 33, 20);
+            INDArray got = GeluTanh.apply(x);
+            double[] xv = x.castTo(DataType.DOUBLE).data().asDouble();
+            double[] expected = new double[xv.length];
+            for (int i = 0; i < xv.length; i++)
+                expected[i] = 0.5 * xv[i] * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (xv[i] + 0.044715 * xv[i] * xv[i] * xv[i])));
+            double tol = dt == DataType.DOUBLE ? 1e-13 : 2e-6;
+            INDArray ref = Nd4j.create(expected, x.shape(), 'c');
+            assertTrue(maxAbsDiff(got, ref) <= tol, dt + ": max |Δ| " + maxAbsDiff(got, ref));
+            INDArray trained = new GeluTanh().forward(x);
+            assertTrue(maxAbsDiff(got, trained) <= tol, dt + " vs training forward: max |Δ| " + maxAbsDiff(got, trained));
+        }
+    }
+
     /** A conditioned block's inference with the kernels equals the same block with them switched off. */
     @Test
     void conditionedBlockEqualsTheNd4jComposition() {
