@@ -9,23 +9,31 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
- * Fused row-wise kernels for the inference path of a transformer block, written in plain Java over the
- * arrays' off-heap memory: one pass per fused operation instead of one ND4J op per step of it.
+ * Fused row-wise kernels of the adaLN transformer block, written in plain Java over the arrays' off-heap
+ * memory: one pass per fused operation instead of one ND4J op per step of it.
  *
  * <p>Why: on this 2-core machine every ND4J op costs 20–90 µs whatever its size (dispatch, shape buffers,
  * waking the op threads), while a {@code [512, 128]} row pass in Java costs 20–50 µs in total. A DiT block's
  * layer norm and adaLN modulation alone were ten ND4J ops; the progressive sampler makes four times as many
  * block calls as the joint one, each a quarter of the size, so per-op cost was most of the wall-time gap
- * between the two (docs/dit.md). The kernels compute in double and round once per output element.</p>
+ * between the two (docs/dit.md). In training the conditioned block's norm, modulation and gate steps, forward
+ * and backward, run here too (docs/core.md, "Benchmark"). The kernels compute in double and round once per
+ * output element; large arrays are split by whole groups over the caller and one ForkJoin worker.</p>
  *
  * <p>They apply to fp32 and fp64 arrays on ND4J's CPU backend whose rows are contiguous (unit column stride);
  * {@link #applies} says so, and callers keep the ND4J composition for anything else. {@code
- * -Ddcs.rowKernels=false} turns them off everywhere (then inference runs exactly the ops training runs).</p>
+ * -Ddcs.rowKernels=false} turns them off everywhere: training then runs the ND4J ops that trained the shipped
+ * models, and inference runs exactly the ops of the training forward.</p>
  */
 public final class RowKernels {
     static boolean enabled = Boolean.parseBoolean(System.getProperty("dcs.rowKernels", "true"));
+    /** Below this many elements a kernel runs on the calling thread only (a fork costs tens of µs). */
+    static final long PARALLEL_MIN_ELEMENTS = 1L << 15;
 
     private RowKernels() {}
 
@@ -38,6 +46,8 @@ public final class RowKernels {
             if (dt == null) dt = x.dataType();
             if (x.dataType() != dt || (dt != DataType.FLOAT && dt != DataType.DOUBLE)) return false;
             if (x.rank() != 2 || x.stride(1) != 1 || x.stride(0) < x.size(1) || x.length() == 0) return false;
+            long extent = x.offset() - x.data().offset() + (x.rows() - 1) * x.stride(0) + x.columns();
+            if (extent > Integer.MAX_VALUE) return false; // NIO buffers index with int
         }
         return true;
     }
@@ -48,22 +58,90 @@ public final class RowKernels {
      * (e.g. column chunks of a modulation matrix). Returns a new array.
      */
     public static INDArray normModulate(INDArray x, double eps, INDArray shift, INDArray scale, int groups) {
+        return normModulate(x, eps, shift, scale, groups, null, null);
+    }
+
+    /**
+     * {@link #normModulate(INDArray, double, INDArray, INDArray, int)} that also keeps what its backward
+     * ({@link #normModulateBackward}) needs: the normalised rows {@code xhat: [rows, C]} and {@code rstd: [rows, 1]}
+     * (both preallocated, or null when not wanted).
+     */
+    public static INDArray normModulate(INDArray x, double eps, INDArray shift, INDArray scale, int groups,
+                                        INDArray xhat, INDArray rstd) {
         int rows = (int) x.rows(), c = (int) x.columns(), per = perGroup(rows, groups);
         INDArray out = Nd4j.createUninitialized(x.dataType(), rows, c);
-        Rows in = new Rows(x), o = new Rows(out), sh = new Rows(shift), sc = new Rows(scale);
-        double[] v = new double[c], a = new double[c], s = new double[c];
-        for (int r = 0; r < rows; r++) {
-            if (r % per == 0) {
-                sc.read(r / per, a);
-                for (int j = 0; j < c; j++) a[j] += 1.0;
-                sh.read(r / per, s);
+        forGroups(rows, c, per, (from, to) -> {
+            Rows in = new Rows(x), o = new Rows(out), sh = new Rows(shift), sc = new Rows(scale);
+            Rows xh = xhat == null ? null : new Rows(xhat), rs = rstd == null ? null : new Rows(rstd);
+            double[] v = new double[c], a = new double[c], s = new double[c], one = new double[1];
+            for (int r = from; r < to; r++) {
+                if (r % per == 0) {
+                    sc.read(r / per, a);
+                    for (int j = 0; j < c; j++) a[j] += 1.0;
+                    sh.read(r / per, s);
+                }
+                in.read(r, v);
+                double rstdRow = normalize(v, eps);
+                for (int j = 0; j < c; j++) v[j] *= rstdRow;
+                if (xh != null) xh.write(r, v);
+                if (rs != null) {
+                    one[0] = rstdRow;
+                    rs.write(r, one);
+                }
+                for (int j = 0; j < c; j++) v[j] = v[j] * a[j] + s[j];
+                o.write(r, v);
             }
-            in.read(r, v);
-            double rstd = normalize(v, eps);
-            for (int j = 0; j < c; j++) v[j] = v[j] * rstd * a[j] + s[j];
-            o.write(r, v);
-        }
+        });
         return out;
+    }
+
+    /**
+     * Backward of {@link #normModulate} with its residual: for {@code out = LN(x) ⊙ (1 + scale) + shift} and
+     * the upstream gradient {@code dOut}, writes {@code dShift[g] = Σ dOut}, {@code dScale[g] = Σ dOut ⊙ xhat}
+     * over the group's rows and returns {@code dx = rstd·(dh − mean(dh) − xhat·mean(dh ⊙ xhat)) + residual},
+     * {@code dh = dOut ⊙ (1 + scale)}, as a new array. {@code residual} (may be null) is the gradient reaching
+     * x by the skip connection.
+     */
+    public static INDArray normModulateBackward(INDArray dOut, INDArray xhat, INDArray rstd, INDArray scale, int groups,
+                                                INDArray dShift, INDArray dScale, INDArray residual) {
+        int rows = (int) dOut.rows(), c = (int) dOut.columns(), per = perGroup(rows, groups);
+        INDArray dx = Nd4j.createUninitialized(dOut.dataType(), rows, c);
+        forGroups(rows, c, per, (from, to) -> {
+            Rows gIn = new Rows(dOut), xh = new Rows(xhat), rs = new Rows(rstd), sc = new Rows(scale), o = new Rows(dx);
+            Rows res = residual == null ? null : new Rows(residual), dsh = new Rows(dShift), dsc = new Rows(dScale);
+            double[] g = new double[c], h = new double[c], a = new double[c], r0 = new double[c], one = new double[1];
+            double[] sumG = new double[c], sumGH = new double[c];
+            for (int r = from; r < to; r++) {
+                if (r % per == 0) {
+                    sc.read(r / per, a);
+                    for (int j = 0; j < c; j++) a[j] += 1.0;
+                    Arrays.fill(sumG, 0);
+                    Arrays.fill(sumGH, 0);
+                }
+                gIn.read(r, g);
+                xh.read(r, h);
+                rs.read(r, one);
+                double mg = 0, mgh = 0;
+                for (int j = 0; j < c; j++) {
+                    sumG[j] += g[j];
+                    sumGH[j] += g[j] * h[j];
+                    g[j] *= a[j];
+                    mg += g[j];
+                    mgh += g[j] * h[j];
+                }
+                mg /= c;
+                mgh /= c;
+                double rstdRow = one[0];
+                if (res != null) res.read(r, r0);
+                for (int j = 0; j < c; j++) g[j] = rstdRow * (g[j] - mg - h[j] * mgh) + (res != null ? r0[j] : 0.0);
+                o.write(r, g);
+                if (r % per == per - 1) {
+                    dsh.write(r / per, sumG);
+                    dsc.write(r / per, sumGH);
+                }
+            }
+        });
+        return dx;
     }
 
     /**
@@ -71,53 +149,81 @@ public final class RowKernels {
      * gated residual of adaLN-Zero. Returns {@code y}.
      */
     public static INDArray addGated(INDArray x, INDArray y, INDArray gate, int groups) {
+        return addGated(x, y, gate, groups, y);
+    }
+
+    /** {@code out[r] = x[r] + gate[g] ⊙ y[r]}; {@code out} may be {@code x} or {@code y}. Returns {@code out}. */
+    public static INDArray addGated(INDArray x, INDArray y, INDArray gate, int groups, INDArray out) {
         int rows = (int) x.rows(), c = (int) x.columns(), per = perGroup(rows, groups);
-        if (y.rows() != rows || y.columns() != c) throw new IllegalArgumentException("shape mismatch");
-        Rows in = new Rows(x), io = new Rows(y), g = new Rows(gate);
-        double[] xv = new double[c], yv = new double[c], gv = new double[c];
-        for (int r = 0; r < rows; r++) {
-            if (r % per == 0) g.read(r / per, gv);
-            in.read(r, xv);
-            io.read(r, yv);
-            for (int j = 0; j < c; j++) yv[j] = xv[j] + gv[j] * yv[j];
-            io.write(r, yv);
-        }
-        return y;
+        if (y.rows() != rows || y.columns() != c || out.rows() != rows || out.columns() != c)
+            throw new IllegalArgumentException("shape mismatch");
+        forGroups(rows, c, per, (from, to) -> {
+            Rows in = new Rows(x), yr = new Rows(y), g = new Rows(gate), o = new Rows(out);
+            double[] xv = new double[c], yv = new double[c], gv = new double[c];
+            for (int r = from; r < to; r++) {
+                if (r % per == 0) g.read(r / per, gv);
+                in.read(r, xv);
+                yr.read(r, yv);
+                for (int j = 0; j < c; j++) yv[j] = xv[j] + gv[j] * yv[j];
+                o.write(r, yv);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Backward of a gate {@code y = gate[g] ⊙ f}: returns {@code dy ⊙ gate[g]} as a new array and writes
+     * {@code dGate[g] = Σ dy ⊙ f} over the group's rows.
+     */
+    public static INDArray gateBackward(INDArray dy, INDArray f, INDArray gate, int groups, INDArray dGate) {
+        int rows = (int) dy.rows(), c = (int) dy.columns(), per = perGroup(rows, groups);
+        INDArray df = Nd4j.createUninitialized(dy.dataType(), rows, c);
+        forGroups(rows, c, per, (from, to) -> {
+            Rows d = new Rows(dy), fr = new Rows(f), g = new Rows(gate), o = new Rows(df), dg = new Rows(dGate);
+            double[] dv = new double[c], fv = new double[c], gv = new double[c], sum = new double[c];
+            for (int r = from; r < to; r++) {
+                if (r % per == 0) {
+                    g.read(r / per, gv);
+                    Arrays.fill(sum, 0);
+                }
+                d.read(r, dv);
+                fr.read(r, fv);
+                for (int j = 0; j < c; j++) {
+                    sum[j] += dv[j] * fv[j];
+                    dv[j] *= gv[j];
+                }
+                o.write(r, dv);
+                if (r % per == per - 1) dg.write(r / per, sum);
+            }
+        });
+        return df;
     }
 
     /**
      * {@code a · x · (1 + b·x²)} elementwise into a new array: the polynomial argument of the tanh-GELU's sigmoid
-     * ({@link GeluTanh}), one pass instead of four ND4J ops. Computed in the arrays' own precision.
+     * ({@link GeluTanh}), one pass instead of four ND4J ops.
      */
     public static INDArray cubicArgument(INDArray x, double a, double b) {
         int rows = (int) x.rows(), c = (int) x.columns();
         INDArray out = Nd4j.createUninitialized(x.dataType(), rows, c);
-        Rows in = new Rows(x), o = new Rows(out);
-        if (in.d != null) {
+        forGroups(rows, c, 1, (from, to) -> {
+            Rows in = new Rows(x), o = new Rows(out);
             double[] v = new double[c];
-            for (int r = 0; r < rows; r++) {
-                in.d.get(in.at(r), v, 0, c);
+            for (int r = from; r < to; r++) {
+                in.read(r, v);
                 for (int j = 0; j < c; j++) v[j] = a * v[j] * (1.0 + b * v[j] * v[j]);
-                o.d.put(o.at(r), v, 0, c);
+                o.write(r, v);
             }
-        } else {
-            float[] v = new float[c];
-            float fa = (float) a, fb = (float) b;
-            for (int r = 0; r < rows; r++) {
-                in.f.get(in.at(r), v, 0, c);
-                for (int j = 0; j < c; j++) v[j] = fa * v[j] * (1f + fb * v[j] * v[j]);
-                o.f.put(o.at(r), v, 0, c);
-            }
-        }
+        });
         return out;
     }
 
     /** Every row of {@code y: [rows, C]} set to {@code row: [1, C]} (a bias, before a GEMM that adds into y). */
     public static void fillRows(INDArray y, INDArray row) {
         int rows = (int) y.rows(), c = (int) y.columns();
-        Rows o = new Rows(y);
         double[] v = new double[c];
         new Rows(row.reshape(1, c)).read(0, v);
+        Rows o = new Rows(y);
         for (int r = 0; r < rows; r++) o.write(r, v);
     }
 
@@ -139,6 +245,28 @@ public final class RowKernels {
         if (groups < 1 || rows % groups != 0)
             throw new IllegalArgumentException(rows + " rows do not split into " + groups + " equal groups");
         return rows / groups;
+    }
+
+    /** Rows {@code [from, to)} of one kernel; each call makes its own row buffers, so two may run at once. */
+    private interface RowRange {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over all rows: on the calling thread for small arrays, else split at a group boundary
+     * (groups of {@code per} rows, whose sums must stay on one thread) between the caller and a ForkJoin worker.
+     * Workers only read and write the arrays' memory; every ND4J call stays on the calling thread.
+     */
+    private static void forGroups(int rows, int cols, int per, RowRange body) {
+        int groups = rows / per;
+        if (groups < 2 || (long) rows * cols < PARALLEL_MIN_ELEMENTS || ForkJoinPool.getCommonPoolParallelism() < 1) {
+            body.run(0, rows);
+            return;
+        }
+        int split = groups / 2 * per;
+        ForkJoinTask<?> other = ForkJoinPool.commonPool().submit(() -> body.run(split, rows));
+        body.run(0, split);
+        other.join();
     }
 
     /** Row access to a rank-2 array with unit column stride, in fp32 or fp64, converting to and from double. */
@@ -166,10 +294,8 @@ public final class RowKernels {
             }
         }
 
-        int at(int r) { return offset + r * ld; }
-
         void read(int r, double[] dst) {
-            int at = at(r);
+            int at = offset + r * ld;
             if (d != null) {
                 d.get(at, dst, 0, cols);
             } else {
@@ -179,7 +305,7 @@ public final class RowKernels {
         }
 
         void write(int r, double[] src) {
-            int at = at(r);
+            int at = offset + r * ld;
             if (d != null) {
                 d.put(at, src, 0, cols);
             } else {

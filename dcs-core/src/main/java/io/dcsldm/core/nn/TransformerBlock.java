@@ -26,6 +26,9 @@ public final class TransformerBlock {
     // forward cache
     private int batch;
     private INDArray mod, h1, h2, a, f;
+    /** Whether the last forward ran the fused {@link RowKernels} path; then h1/h2 are x̂ and rstd1/rstd2 are kept here. */
+    private boolean fused;
+    private INDArray rstd1, rstd2;
 
     public TransformerBlock(ParamStore.Scope scope, int channels, int heads, int mlpHidden, boolean conditioned) {
         this(scope, channels, heads, mlpHidden, conditioned, AttentionMask.LEVEL_TIME_CAUSAL);
@@ -51,18 +54,35 @@ public final class TransformerBlock {
         this.batch = batch;
         long t = Profiler.start();
         mod = conditioned ? modulation.forward(cond) : null;
-        h1 = norm1.forward(x);
-        INDArray m1 = modulate(h1, 0);
+        fused = conditioned && RowKernels.applies(x, mod);
+        INDArray m1;
+        if (fused) { // layer norm + modulation in one pass that keeps x̂ and rstd for the backward
+            h1 = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
+            rstd1 = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
+            m1 = RowKernels.normModulate(x, norm1.eps(), chunk(mod, 0), chunk(mod, 1), batch, h1, rstd1);
+        } else {
+            h1 = norm1.forward(x);
+            m1 = modulate(h1, 0);
+        }
         t = Profiler.lap("block.fwd.norm1+mod", t);
         a = attn.forward(m1, batch, mask);
         t = Profiler.lap("block.fwd.attn", t);
-        INDArray x1 = gatedCopy(a, 2).addi(x); // a and f stay ungated: backward needs them for dGate
-        h2 = norm2.forward(x1);
-        INDArray m2 = modulate(h2, 3);
+        // a and f stay ungated: backward needs them for dGate
+        INDArray x1 = fused ? RowKernels.addGated(x, a, chunk(mod, 2), batch, Nd4j.createUninitialized(x.dataType(), x.rows(), channels))
+                : gatedCopy(a, 2).addi(x);
+        INDArray m2;
+        if (fused) {
+            h2 = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
+            rstd2 = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
+            m2 = RowKernels.normModulate(x1, norm2.eps(), chunk(mod, 3), chunk(mod, 4), batch, h2, rstd2);
+        } else {
+            h2 = norm2.forward(x1);
+            m2 = modulate(h2, 3);
+        }
         t = Profiler.lap("block.fwd.norm2+mod", t);
         f = mlp.forward(m2);
         t = Profiler.lap("block.fwd.mlp", t);
-        INDArray out = x1.addi(gatedCopy(f, 5));
+        INDArray out = fused ? RowKernels.addGated(x1, f, chunk(mod, 5), batch, x1) : x1.addi(gatedCopy(f, 5));
         Profiler.lap("block.fwd.residual", t);
         return out;
     }
@@ -122,6 +142,7 @@ public final class TransformerBlock {
      */
     public INDArray backward(INDArray dy, INDArray dCond) {
         INDArray dMod = conditioned ? Nd4j.createUninitialized(dy.dataType(), batch, 6L * channels) : null;
+        if (fused) return backwardFused(dy, dMod, dCond);
         long t = Profiler.start();
         // x2 = x1 + gate2·f
         INDArray df = gatedCopy(dy, 5);
@@ -145,6 +166,25 @@ public final class TransformerBlock {
             INDArray dc = modulation.backward(dMod);
             dCond.addi(dc);
         }
+        return dx;
+    }
+
+    /** {@link #backward} of the fused forward: the same gradients with the gate and norm steps as row kernels. */
+    private INDArray backwardFused(INDArray dy, INDArray dMod, INDArray dCond) {
+        long t = Profiler.start();
+        INDArray df = RowKernels.gateBackward(dy, f, chunk(mod, 5), batch, chunk(dMod, 5));
+        t = Profiler.lap("block.bwd.gate2", t);
+        INDArray dm2 = mlp.backward(df);
+        t = Profiler.lap("block.bwd.mlp", t);
+        INDArray dx1 = RowKernels.normModulateBackward(dm2, h2, rstd2, chunk(mod, 4), batch, chunk(dMod, 3), chunk(dMod, 4), dy);
+        t = Profiler.lap("block.bwd.norm2+mod", t);
+        INDArray da = RowKernels.gateBackward(dx1, a, chunk(mod, 2), batch, chunk(dMod, 2));
+        t = Profiler.lap("block.bwd.gate1", t);
+        INDArray dm1 = attn.backward(da);
+        t = Profiler.lap("block.bwd.attn", t);
+        INDArray dx = RowKernels.normModulateBackward(dm1, h1, rstd1, chunk(mod, 1), batch, chunk(dMod, 0), chunk(dMod, 1), dx1);
+        Profiler.lap("block.bwd.norm1+mod", t);
+        dCond.addi(modulation.backward(dMod));
         return dx;
     }
 

@@ -127,6 +127,50 @@ class RowKernelsTest {
         }
     }
 
+    /**
+     * A conditioned block's training step (forward, backward, every parameter gradient and the conditioning
+     * gradient) with the kernels against the ND4J ops, at a size where each kernel is split across two threads
+     * ({@link RowKernels#PARALLEL_MIN_ELEMENTS}). In double they agree to 1e-12. In float both differ from the
+     * double result by rounding; the kernels (statistics in double) must be no further from it than the ND4J ops.
+     */
+    @Test
+    void trainingStepWithKernelsEqualsTheNd4jOps() {
+        INDArray[] doubleKernels = trainingStep(DataType.DOUBLE, true), doubleNd4j = trainingStep(DataType.DOUBLE, false);
+        INDArray[] floatKernels = trainingStep(DataType.FLOAT, true), floatNd4j = trainingStep(DataType.FLOAT, false);
+        for (int i = 0; i < doubleKernels.length; i++) {
+            double err = TestArrays.normRelErr(doubleKernels[i], doubleNd4j[i]);
+            assertTrue(err <= 1e-12, "double: tensor " + i + " kernels vs ND4J relative error " + err);
+            double errKernels = TestArrays.normRelErr(floatKernels[i], doubleNd4j[i]);
+            double errNd4j = TestArrays.normRelErr(floatNd4j[i], doubleNd4j[i]);
+            assertTrue(errKernels <= Math.max(1.5 * errNd4j, 1e-6),
+                    "float: tensor " + i + " kernels " + errKernels + " vs ND4J ops " + errNd4j + " from the double result");
+        }
+    }
+
+    /** Output, dx, dCond and every parameter gradient of one step of a seeded conditioned block. */
+    private static INDArray[] trainingStep(DataType dt, boolean kernels) {
+        int batch = 4, perLevel = 16, levels = 4, c = 128;
+        assertTrue((long) batch * perLevel * levels * c >= RowKernels.PARALLEL_MIN_ELEMENTS);
+        Random rnd = new Random(8);
+        ParamStore store = new ParamStore(dt, 4);
+        TransformerBlock block = new TransformerBlock(store.scope("b"), c, 4, 2 * c, true);
+        TestArrays.randomizeParams(store, rnd, 0.2);
+        AttentionMask mask = AttentionMask.levelCausal(TokenGroups.levelMajor(levels, 1, perLevel));
+        INDArray x = normal(dt, rnd, 1.0, batch * perLevel * levels, c), cond = normal(dt, rnd, 1.0, batch, c);
+        INDArray dy = normal(dt, rnd, 1.0, batch * perLevel * levels, c);
+        RowKernels.enabled = kernels;
+        try {
+            INDArray y = block.forward(x, cond, batch, mask).dup();
+            INDArray dCond = Nd4j.zeros(dt, batch, c);
+            INDArray dx = block.backward(dy, dCond);
+            java.util.List<INDArray> r = new java.util.ArrayList<>(java.util.List.of(y, dx, dCond));
+            for (Param p : store.all()) r.add(p.grad().castTo(DataType.DOUBLE));
+            return r.stream().map(a -> a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new);
+        } finally {
+            RowKernels.enabled = true;
+        }
+    }
+
     @Test
     void unsupportedLayoutsAreDeclined() {
         INDArray f = Nd4j.create(DataType.FLOAT, new long[]{4, 8}, 'f');
