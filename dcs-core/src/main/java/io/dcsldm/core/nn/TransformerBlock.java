@@ -57,9 +57,10 @@ public final class TransformerBlock {
         fused = conditioned && RowKernels.applies(x, mod);
         INDArray m1;
         if (fused) { // layer norm + modulation in one pass that keeps x̂ and rstd for the backward
-            h1 = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
-            rstd1 = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
-            m1 = RowKernels.normModulate(x, norm1.eps(), chunk(mod, 0), chunk(mod, 1), batch, h1, rstd1);
+            INDArray[] n = fusedNormForward(x, norm1, 0);
+            m1 = n[0];
+            h1 = n[1];
+            rstd1 = n[2];
         } else {
             h1 = norm1.forward(x);
             m1 = modulate(h1, 0);
@@ -72,9 +73,10 @@ public final class TransformerBlock {
                 : gatedCopy(a, 2).addi(x);
         INDArray m2;
         if (fused) {
-            h2 = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
-            rstd2 = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
-            m2 = RowKernels.normModulate(x1, norm2.eps(), chunk(mod, 3), chunk(mod, 4), batch, h2, rstd2);
+            INDArray[] n = fusedNormForward(x1, norm2, 3);
+            m2 = n[0];
+            h2 = n[1];
+            rstd2 = n[2];
         } else {
             h2 = norm2.forward(x1);
             m2 = modulate(h2, 3);
@@ -167,6 +169,14 @@ public final class TransformerBlock {
             dCond.addi(dc);
         }
         return dx;
+    }
+
+    /** Fused norm + modulation with chunks {@code i} (shift) and {@code i + 1} (scale): {output, x̂, rstd}. */
+    private INDArray[] fusedNormForward(INDArray x, LayerNorm norm, int i) {
+        INDArray xhat = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
+        INDArray rstd = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
+        INDArray out = RowKernels.normModulate(x, norm.eps(), chunk(mod, i), chunk(mod, i + 1), batch, xhat, rstd);
+        return new INDArray[]{out, xhat, rstd};
     }
 
     /** {@link #backward} of the fused forward: the same gradients with the gate and norm steps as row kernels. */
