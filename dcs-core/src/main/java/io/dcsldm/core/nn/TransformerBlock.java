@@ -25,10 +25,11 @@ public final class TransformerBlock {
     private final Linear modulation; // null when unconditioned
     // forward cache
     private int batch;
-    private INDArray mod, h1, h2, a, f;
-    /** Whether the last forward ran the fused {@link RowKernels} path; then h1/h2 are x̂ and rstd1/rstd2 are kept here. */
+    private INDArray mod, a, f;
+    /** x̂ of the two layer norms; on the fused path also their 1/σ (the ND4J path's LayerNorms keep their own). */
+    private final INDArray[] xhat = new INDArray[2], rstd = new INDArray[2];
+    /** Whether the last forward ran the fused {@link RowKernels} path. */
     private boolean fused;
-    private INDArray rstd1, rstd2;
 
     public TransformerBlock(ParamStore.Scope scope, int channels, int heads, int mlpHidden, boolean conditioned) {
         this(scope, channels, heads, mlpHidden, conditioned, AttentionMask.LEVEL_TIME_CAUSAL);
@@ -55,32 +56,14 @@ public final class TransformerBlock {
         long t = Profiler.start();
         mod = conditioned ? modulation.forward(cond) : null;
         fused = conditioned && RowKernels.applies(x, mod);
-        INDArray m1;
-        if (fused) { // layer norm + modulation in one pass that keeps x̂ and rstd for the backward
-            INDArray[] n = fusedNormForward(x, norm1, 0);
-            m1 = n[0];
-            h1 = n[1];
-            rstd1 = n[2];
-        } else {
-            h1 = norm1.forward(x);
-            m1 = modulate(h1, 0);
-        }
+        INDArray m1 = normAndModulate(x, 0);
         t = Profiler.lap("block.fwd.norm1+mod", t);
         a = attn.forward(m1, batch, mask);
         t = Profiler.lap("block.fwd.attn", t);
         // a and f stay ungated: backward needs them for dGate
         INDArray x1 = fused ? RowKernels.addGated(x, a, chunk(mod, 2), batch, Nd4j.createUninitialized(x.dataType(), x.rows(), channels))
                 : gatedCopy(a, 2).addi(x);
-        INDArray m2;
-        if (fused) {
-            INDArray[] n = fusedNormForward(x1, norm2, 3);
-            m2 = n[0];
-            h2 = n[1];
-            rstd2 = n[2];
-        } else {
-            h2 = norm2.forward(x1);
-            m2 = modulate(h2, 3);
-        }
+        INDArray m2 = normAndModulate(x1, 1);
         t = Profiler.lap("block.fwd.norm2+mod", t);
         f = mlp.forward(m2);
         t = Profiler.lap("block.fwd.mlp", t);
@@ -152,7 +135,7 @@ public final class TransformerBlock {
         t = Profiler.lap("block.bwd.gate2", t);
         INDArray dm2 = mlp.backward(df);
         t = Profiler.lap("block.bwd.mlp", t);
-        INDArray dh2 = unmodulate(dm2, h2, dMod, 3);
+        INDArray dh2 = unmodulate(dm2, xhat[1], dMod, 3);
         INDArray dx1 = norm2.backward(dh2).addi(dy);
         t = Profiler.lap("block.bwd.norm2+mod", t);
         // x1 = x + gate1·a
@@ -161,7 +144,7 @@ public final class TransformerBlock {
         t = Profiler.lap("block.bwd.gate1", t);
         INDArray dm1 = attn.backward(da);
         t = Profiler.lap("block.bwd.attn", t);
-        INDArray dh1 = unmodulate(dm1, h1, dMod, 0);
+        INDArray dh1 = unmodulate(dm1, xhat[0], dMod, 0);
         INDArray dx = norm1.backward(dh1).addi(dx1);
         Profiler.lap("block.bwd.norm1+mod", t);
         if (conditioned) {
@@ -171,12 +154,19 @@ public final class TransformerBlock {
         return dx;
     }
 
-    /** Fused norm + modulation with chunks {@code i} (shift) and {@code i + 1} (scale): {output, x̂, rstd}. */
-    private INDArray[] fusedNormForward(INDArray x, LayerNorm norm, int i) {
-        INDArray xhat = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
-        INDArray rstd = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
-        INDArray out = RowKernels.normModulate(x, norm.eps(), chunk(mod, i), chunk(mod, i + 1), batch, xhat, rstd);
-        return new INDArray[]{out, xhat, rstd};
+    /**
+     * Training forward of layer norm {@code k} (0 or 1) and its modulation (chunks {@code 3k}: shift, {@code 3k + 1}:
+     * scale), keeping x̂ (and on the fused path 1/σ) for the backward. Fused: one row pass.
+     */
+    private INDArray normAndModulate(INDArray x, int k) {
+        LayerNorm norm = k == 0 ? norm1 : norm2;
+        if (!fused) {
+            xhat[k] = norm.forward(x);
+            return modulate(xhat[k], 3 * k);
+        }
+        xhat[k] = Nd4j.createUninitialized(x.dataType(), x.rows(), channels);
+        rstd[k] = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
+        return RowKernels.normModulate(x, norm.eps(), chunk(mod, 3 * k), chunk(mod, 3 * k + 1), batch, xhat[k], rstd[k]);
     }
 
     /** {@link #backward} of the fused forward: the same gradients with the gate and norm steps as row kernels. */
@@ -186,13 +176,13 @@ public final class TransformerBlock {
         t = Profiler.lap("block.bwd.gate2", t);
         INDArray dm2 = mlp.backward(df);
         t = Profiler.lap("block.bwd.mlp", t);
-        INDArray dx1 = RowKernels.normModulateBackward(dm2, h2, rstd2, chunk(mod, 4), batch, chunk(dMod, 3), chunk(dMod, 4), dy);
+        INDArray dx1 = RowKernels.normModulateBackward(dm2, xhat[1], rstd[1], chunk(mod, 4), batch, chunk(dMod, 3), chunk(dMod, 4), dy);
         t = Profiler.lap("block.bwd.norm2+mod", t);
         INDArray da = RowKernels.gateBackward(dx1, a, chunk(mod, 2), batch, chunk(dMod, 2));
         t = Profiler.lap("block.bwd.gate1", t);
         INDArray dm1 = attn.backward(da);
         t = Profiler.lap("block.bwd.attn", t);
-        INDArray dx = RowKernels.normModulateBackward(dm1, h1, rstd1, chunk(mod, 1), batch, chunk(dMod, 0), chunk(dMod, 1), dx1);
+        INDArray dx = RowKernels.normModulateBackward(dm1, xhat[0], rstd[0], chunk(mod, 1), batch, chunk(dMod, 0), chunk(dMod, 1), dx1);
         Profiler.lap("block.bwd.norm1+mod", t);
         dCond.addi(modulation.backward(dMod));
         return dx;
