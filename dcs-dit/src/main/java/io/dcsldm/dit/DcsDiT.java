@@ -46,6 +46,7 @@ public final class DcsDiT {
     private INDArray latentScale;
     /** Key/value buffers of the last progressive generation, reused by the next one of the same shape. */
     private KvCache[][] cachePool;
+    private INDArray gridEmbedding;
     private int cachePoolBatch;
 
     public DcsDiT(DitConfig cfg, TokenLayout layout, int latentChannels, ParamStore params) {
@@ -106,11 +107,23 @@ public final class DcsDiT {
 
     /** Per-token positional term of tokens {@code [from, to)} of the full sequence: grid + level embedding. */
     private INDArray positions(int from, int to, boolean train) {
-        INDArray grid = layout.gridEmbedding(layout.levels(), cfg.width, params.dataType())
-                .get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        INDArray grid = gridEmbedding().get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
         int[] lv = java.util.Arrays.copyOfRange(layout.tokenLevels(layout.levels()), from, to);
         INDArray lev = train ? level.forward(lv) : level.apply(lv);
         return lev.addi(grid);
+    }
+
+    /**
+     * The sinusoidal grid embedding of the whole sequence, a constant: computed once, outside any workspace, instead
+     * of once per model evaluation (the progressive sampler makes one per level and step).
+     */
+    private synchronized INDArray gridEmbedding() {
+        if (gridEmbedding == null) {
+            try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                gridEmbedding = layout.gridEmbedding(layout.levels(), cfg.width, params.dataType());
+            }
+        }
+        return gridEmbedding;
     }
 
     private INDArray condition(double[] t, int[] y, boolean train) {
