@@ -1,13 +1,11 @@
 package io.dcsldm.core.nn;
 
-import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
@@ -22,11 +20,12 @@ import java.util.concurrent.ForkJoinTask;
  * layer norm and adaLN modulation alone were ten ND4J ops; the progressive sampler makes four times as many
  * block calls as the joint one, each a quarter of the size, so per-op cost was most of the wall-time gap
  * between the two (docs/dit.md). In training the conditioned block's norm, modulation and gate steps, forward
- * and backward, run here too (docs/core.md, "Benchmark"). The kernels compute in double and round once per
- * output element; large arrays are split by whole groups over the caller and one ForkJoin worker.</p>
+ * and backward, run here too (docs/core.md, "Benchmark"). The kernels work in fp32 with row sums in double;
+ * large arrays are split by whole groups over the caller and one ForkJoin worker.</p>
  *
- * <p>They apply to fp32 and fp64 arrays on ND4J's CPU backend whose rows are contiguous (unit column stride);
- * {@link #applies} says so, and callers keep the ND4J composition for anything else. {@code
+ * <p>They apply to fp32 arrays on ND4J's CPU backend whose rows are contiguous (unit column stride); {@link
+ * #applies} says so, and callers keep the ND4J composition for anything else — fp64 too, so the double-precision
+ * gradient checks test the ND4J path and {@code RowKernelsTest} tests these kernels against fp64 results. {@code
  * -Ddcs.rowKernels=false} turns them off everywhere: training then runs the ND4J ops that trained the shipped
  * models, and inference runs exactly the ops of the training forward.</p>
  */
@@ -40,11 +39,9 @@ public final class RowKernels {
     /** Whether the kernels can run on all of these arrays (nulls are ignored). */
     public static boolean applies(INDArray... xs) {
         if (!enabled || !Nd4j.getEnvironment().isCPU()) return false;
-        DataType dt = null;
         for (INDArray x : xs) {
             if (x == null) continue;
-            if (dt == null) dt = x.dataType();
-            if (x.dataType() != dt || (dt != DataType.FLOAT && dt != DataType.DOUBLE)) return false;
+            if (x.dataType() != DataType.FLOAT) return false;
             if (x.rank() != 2 || x.stride(1) != 1 || x.stride(0) < x.size(1) || x.length() == 0) return false;
             long extent = x.offset() - x.data().offset() + (x.rows() - 1) * x.stride(0) + x.columns();
             if (extent > Integer.MAX_VALUE) return false; // NIO buffers index with int
@@ -73,15 +70,15 @@ public final class RowKernels {
         forGroups(rows, c, per, (from, to) -> {
             Rows in = new Rows(x), o = new Rows(out), sh = new Rows(shift), sc = new Rows(scale);
             Rows xh = xhat == null ? null : new Rows(xhat), rs = rstd == null ? null : new Rows(rstd);
-            double[] v = new double[c], a = new double[c], s = new double[c], one = new double[1];
+            float[] v = new float[c], a = new float[c], s = new float[c], one = new float[1];
             for (int r = from; r < to; r++) {
                 if (r % per == 0) {
                     sc.read(r / per, a);
-                    for (int j = 0; j < c; j++) a[j] += 1.0;
+                    for (int j = 0; j < c; j++) a[j] += 1f;
                     sh.read(r / per, s);
                 }
                 in.read(r, v);
-                double rstdRow = normalize(v, eps);
+                float rstdRow = normalize(v, eps);
                 for (int j = 0; j < c; j++) v[j] *= rstdRow;
                 if (xh != null) xh.write(r, v);
                 if (rs != null) {
@@ -109,31 +106,30 @@ public final class RowKernels {
         forGroups(rows, c, per, (from, to) -> {
             Rows gIn = new Rows(dOut), xh = new Rows(xhat), rs = new Rows(rstd), sc = new Rows(scale), o = new Rows(dx);
             Rows res = residual == null ? null : new Rows(residual), dsh = new Rows(dShift), dsc = new Rows(dScale);
-            double[] g = new double[c], h = new double[c], a = new double[c], r0 = new double[c], one = new double[1];
-            double[] sumG = new double[c], sumGH = new double[c];
+            float[] g = new float[c], h = new float[c], a = new float[c], r0 = new float[c], one = new float[1];
+            float[] sumG = new float[c], sumGH = new float[c];
             for (int r = from; r < to; r++) {
                 if (r % per == 0) {
                     sc.read(r / per, a);
-                    for (int j = 0; j < c; j++) a[j] += 1.0;
+                    for (int j = 0; j < c; j++) a[j] += 1f;
                     Arrays.fill(sumG, 0);
                     Arrays.fill(sumGH, 0);
                 }
                 gIn.read(r, g);
                 xh.read(r, h);
                 rs.read(r, one);
-                double mg = 0, mgh = 0;
                 for (int j = 0; j < c; j++) {
                     sumG[j] += g[j];
                     sumGH[j] += g[j] * h[j];
                     g[j] *= a[j];
-                    mg += g[j];
-                    mgh += g[j] * h[j];
                 }
-                mg /= c;
-                mgh /= c;
-                double rstdRow = one[0];
-                if (res != null) res.read(r, r0);
-                for (int j = 0; j < c; j++) g[j] = rstdRow * (g[j] - mg - h[j] * mgh) + (res != null ? r0[j] : 0.0);
+                float rstdRow = one[0], mgf = (float) (sum(g) / c), mghf = (float) (dot(g, h) / c);
+                if (res != null) {
+                    res.read(r, r0);
+                    for (int j = 0; j < c; j++) g[j] = rstdRow * (g[j] - mgf - h[j] * mghf) + r0[j];
+                } else {
+                    for (int j = 0; j < c; j++) g[j] = rstdRow * (g[j] - mgf - h[j] * mghf);
+                }
                 o.write(r, g);
                 if (r % per == per - 1) {
                     dsh.write(r / per, sumG);
@@ -159,7 +155,7 @@ public final class RowKernels {
             throw new IllegalArgumentException("shape mismatch");
         forGroups(rows, c, per, (from, to) -> {
             Rows in = new Rows(x), yr = new Rows(y), g = new Rows(gate), o = new Rows(out);
-            double[] xv = new double[c], yv = new double[c], gv = new double[c];
+            float[] xv = new float[c], yv = new float[c], gv = new float[c];
             for (int r = from; r < to; r++) {
                 if (r % per == 0) g.read(r / per, gv);
                 in.read(r, xv);
@@ -180,7 +176,7 @@ public final class RowKernels {
         INDArray df = Nd4j.createUninitialized(dy.dataType(), rows, c);
         forGroups(rows, c, per, (from, to) -> {
             Rows d = new Rows(dy), fr = new Rows(f), g = new Rows(gate), o = new Rows(df), dg = new Rows(dGate);
-            double[] dv = new double[c], fv = new double[c], gv = new double[c], sum = new double[c];
+            float[] dv = new float[c], fv = new float[c], gv = new float[c], sum = new float[c];
             for (int r = from; r < to; r++) {
                 if (r % per == 0) {
                     g.read(r / per, gv);
@@ -208,10 +204,11 @@ public final class RowKernels {
         INDArray out = Nd4j.createUninitialized(x.dataType(), rows, c);
         forGroups(rows, c, 1, (from, to) -> {
             Rows in = new Rows(x), o = new Rows(out);
-            double[] v = new double[c];
+            float[] v = new float[c];
+            float fa = (float) a, fb = (float) b;
             for (int r = from; r < to; r++) {
                 in.read(r, v);
-                for (int j = 0; j < c; j++) v[j] = a * v[j] * (1.0 + b * v[j] * v[j]);
+                for (int j = 0; j < c; j++) v[j] = fa * v[j] * (1f + fb * v[j] * v[j]);
                 o.write(r, v);
             }
         });
@@ -221,24 +218,40 @@ public final class RowKernels {
     /** Every row of {@code y: [rows, C]} set to {@code row: [1, C]} (a bias, before a GEMM that adds into y). */
     public static void fillRows(INDArray y, INDArray row) {
         int rows = (int) y.rows(), c = (int) y.columns();
-        double[] v = new double[c];
+        float[] v = new float[c];
         new Rows(row.reshape(1, c)).read(0, v);
         Rows o = new Rows(y);
         for (int r = 0; r < rows; r++) o.write(r, v);
     }
 
-    /** Centres v in place and returns 1 / sqrt(var + eps); partial sums in four lanes so the JIT can overlap them. */
-    private static double normalize(double[] v, double eps) {
-        int c = v.length, j = 0;
+    /** Centres v in place and returns 1 / sqrt(var + eps). */
+    private static float normalize(float[] v, double eps) {
+        float mean = (float) (sum(v) / v.length);
+        for (int j = 0; j < v.length; j++) v[j] -= mean;
+        return (float) (1.0 / Math.sqrt(dot(v, v) / v.length + eps));
+    }
+
+    /** Σ v in double, in four lanes so the additions overlap. */
+    private static double sum(float[] v) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (; j + 3 < c; j += 4) { s0 += v[j]; s1 += v[j + 1]; s2 += v[j + 2]; s3 += v[j + 3]; }
-        for (; j < c; j++) s0 += v[j];
-        double mean = ((s0 + s1) + (s2 + s3)) / c;
-        double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-        for (j = 0; j < c; j++) v[j] -= mean;
-        for (j = 0; j + 3 < c; j += 4) { q0 += v[j] * v[j]; q1 += v[j + 1] * v[j + 1]; q2 += v[j + 2] * v[j + 2]; q3 += v[j + 3] * v[j + 3]; }
-        for (; j < c; j++) q0 += v[j] * v[j];
-        return 1.0 / Math.sqrt(((q0 + q1) + (q2 + q3)) / c + eps);
+        int j = 0;
+        for (; j + 3 < v.length; j += 4) { s0 += v[j]; s1 += v[j + 1]; s2 += v[j + 2]; s3 += v[j + 3]; }
+        for (; j < v.length; j++) s0 += v[j];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Σ a·b in double, in four lanes. */
+    private static double dot(float[] a, float[] b) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < a.length; j += 4) {
+            s0 += a[j] * b[j];
+            s1 += a[j + 1] * b[j + 1];
+            s2 += a[j + 2] * b[j + 2];
+            s3 += a[j + 3] * b[j + 3];
+        }
+        for (; j < a.length; j++) s0 += a[j] * b[j];
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static int perGroup(int rows, int groups) {
@@ -269,49 +282,26 @@ public final class RowKernels {
         other.join();
     }
 
-    /** Row access to a rank-2 array with unit column stride, in fp32 or fp64, converting to and from double. */
+    /** Row access to an fp32 rank-2 array with unit column stride. */
     private static final class Rows {
         private final FloatBuffer f;
-        private final DoubleBuffer d;
         private final int offset, ld, cols;
-        private final float[] tmp;
 
         Rows(INDArray x) {
+            if (x.dataType() != DataType.FLOAT || x.rank() != 2 || x.stride(1) != 1)
+                throw new IllegalArgumentException("row kernels take fp32 [rows, C] arrays with unit column stride, got "
+                        + x.dataType() + " " + Arrays.toString(x.shape()) + " strides " + Arrays.toString(x.stride()));
             Pointer base = x.data().addressPointer();
             long off = x.offset() - x.data().offset(); // a view's buffer pointer already starts at the buffer's offset
             long end = off + (x.rows() - 1) * x.stride(0) + x.columns();
             offset = Math.toIntExact(off);
             ld = Math.toIntExact(x.stride(0));
             cols = (int) x.columns();
-            if (x.dataType() == DataType.DOUBLE) {
-                d = new DoublePointer(base).position(0).capacity(end).limit(end).asBuffer();
-                f = null;
-                tmp = null;
-            } else {
-                f = new FloatPointer(base).position(0).capacity(end).limit(end).asBuffer();
-                d = null;
-                tmp = new float[cols];
-            }
+            f = new FloatPointer(base).position(0).capacity(end).limit(end).asBuffer();
         }
 
-        void read(int r, double[] dst) {
-            int at = offset + r * ld;
-            if (d != null) {
-                d.get(at, dst, 0, cols);
-            } else {
-                f.get(at, tmp, 0, cols);
-                for (int j = 0; j < cols; j++) dst[j] = tmp[j];
-            }
-        }
+        void read(int r, float[] dst) { f.get(offset + r * ld, dst, 0, cols); }
 
-        void write(int r, double[] src) {
-            int at = offset + r * ld;
-            if (d != null) {
-                d.put(at, src, 0, cols);
-            } else {
-                for (int j = 0; j < cols; j++) tmp[j] = (float) src[j];
-                f.put(at, tmp, 0, cols);
-            }
-        }
+        void write(int r, float[] src) { f.put(offset + r * ld, src, 0, cols); }
     }
 }

@@ -212,18 +212,6 @@ class GradientCheckTest {
         assertTrue(e <= TOL);
     }
 
-    /** The conditioned block's ND4J path, which the fused row kernels replace on the CPU backend. */
-    @Test
-    void blockConditionedWithoutRowKernels() {
-        RowKernels.enabled = false;
-        try {
-            double e = checkBlock("Block(conditioned, 3 levels, ND4J ops)", true, TokenGroups.levelMajor(3, 1, 2), 21);
-            assertTrue(e <= TOL);
-        } finally {
-            RowKernels.enabled = true;
-        }
-    }
-
     @Test
     void blockUnconditioned() {
         double e = checkBlock("Block(unconditioned, 3 levels)", false, TokenGroups.levelMajor(3, 1, 2), 23);
