@@ -44,16 +44,31 @@ public final class KvCache {
         groups = new TokenGroups(new int[0], new int[0], new int[0]);
     }
 
+    /**
+     * The key and value rows the next {@code n} tokens will occupy, {@code [B, H, n, d]} views to write in place;
+     * {@link #advance} then makes them visible.
+     */
+    INDArray[] nextRows(int n) {
+        if (length + n > capacity())
+            throw new IllegalStateException("KV cache full: " + length + " + " + n + " > capacity " + capacity());
+        return new INDArray[]{AttentionCore.rows(k, length, length + n), AttentionCore.rows(v, length, length + n)};
+    }
+
+    /** Makes the rows written through {@link #nextRows} visible, as the keys/values of {@code newGroups}. */
+    void advance(TokenGroups newGroups) {
+        nextRows(newGroups.total()); // checks the capacity
+        length += newGroups.total();
+        groups = groups.concat(newGroups);
+    }
+
     /** Appends keys/values {@code [B, H, n, d]} of new token groups. */
     void append(INDArray newK, INDArray newV, TokenGroups newGroups) {
         int n = (int) newK.size(2);
         if (n != newGroups.total()) throw new IllegalArgumentException("key rows " + n + " != group tokens " + newGroups.total());
-        if (length + n > capacity())
-            throw new IllegalStateException("KV cache full: " + length + " + " + n + " > capacity " + capacity());
-        AttentionCore.rows(k, length, length + n).assign(newK);
-        AttentionCore.rows(v, length, length + n).assign(newV);
-        length += n;
-        groups = groups.concat(newGroups);
+        INDArray[] rows = nextRows(n);
+        rows[0].assign(newK);
+        rows[1].assign(newV);
+        advance(newGroups);
     }
 
     INDArray keys() { return AttentionCore.rows(k, 0, length); }

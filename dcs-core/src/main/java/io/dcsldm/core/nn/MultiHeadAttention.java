@@ -70,14 +70,24 @@ public final class MultiHeadAttention {
      * the whole sequence.
      */
     public INDArray applyCached(INDArray xNew, int batch, TokenGroups newGroups, KvCache cache) {
-        INDArray[] s = splitQkv(qkv.apply(xNew), batch);
+        INDArray qkvOut = qkv.apply(xNew);
         TokenGroups before = cache.groups();
-        cache.append(s[1], s[2], newGroups);
+        INDArray q = Nd4j.createUninitialized(xNew.dataType(), batch, heads, xNew.rows() / batch, headDim);
+        INDArray[] cacheRows = cache.nextRows(newGroups.total());
+        boolean kernels = RowKernels.applies(qkvOut) && RowKernels.appliesToHeads(q, cacheRows[0], cacheRows[1]);
+        if (kernels) { // scaled queries, and keys and values straight into the cache, in one row pass
+            RowKernels.splitHeads(qkvOut, batch, heads, scale, new INDArray[]{q, cacheRows[0], cacheRows[1]});
+            cache.advance(newGroups);
+        } else {
+            INDArray[] s = splitQkv(qkvOut, batch);
+            q = s[0];
+            cache.append(s[1], s[2], newGroups);
+        }
         // query indices count from the first new token; key indices from the start of the cache
         AttentionMask m = new AttentionMask(newGroups, before.concat(newGroups), rule);
-        INDArray o = Nd4j.createUninitialized(xNew.dataType(), s[0].shape());
-        AttentionCore.forwardBlockSparse(s[0], cache.keys(), cache.values(), m, o);
-        return proj.apply(Heads.merge(o));
+        INDArray o = Nd4j.createUninitialized(xNew.dataType(), q.shape());
+        AttentionCore.forwardBlockSparse(q, cache.keys(), cache.values(), m, o);
+        return proj.apply(kernels ? RowKernels.mergeHeads(o) : Heads.merge(o));
     }
 
     public INDArray backward(INDArray dy) {

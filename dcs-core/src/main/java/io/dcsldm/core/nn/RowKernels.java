@@ -31,6 +31,8 @@ import java.util.concurrent.ForkJoinTask;
  */
 public final class RowKernels {
     static boolean enabled = Boolean.parseBoolean(System.getProperty("dcs.rowKernels", "true"));
+    /** The head split/merge kernels of cached attention alone, for measuring them against ND4J's copies. */
+    static boolean headsEnabled = true;
     /** Below this many elements a kernel runs on the calling thread only (a fork costs tens of µs). */
     static final long PARALLEL_MIN_ELEMENTS = 1L << 15;
 
@@ -47,6 +49,59 @@ public final class RowKernels {
             if (extent > Integer.MAX_VALUE) return false; // NIO buffers index with int
         }
         return true;
+    }
+
+    /** Whether the head kernels can write or read these fp32 {@code [B, H, T, d]} arrays (unit stride along d). */
+    public static boolean appliesToHeads(INDArray... xs) {
+        if (!enabled || !headsEnabled || !Nd4j.getEnvironment().isCPU()) return false;
+        for (INDArray x : xs) {
+            if (x.rank() != 4 || x.stride(3) != 1 || x.dataType() != DataType.FLOAT || x.length() == 0) return false;
+            long extent = x.offset() - x.data().offset() + 1;
+            for (int i = 0; i < 4; i++) {
+                if (x.stride(i) < 0) return false;
+                extent += (x.size(i) - 1) * x.stride(i);
+            }
+            if (extent > Integer.MAX_VALUE) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Token rows {@code [B·T, P·H·d]} (a fused q/k/v projection) → the P head arrays {@code parts[p]: [B, H, T, d]},
+     * part 0 multiplied by {@code firstScale} (attention's 1/√d on the queries): one pass instead of a permuting
+     * copy, a scaling op and, for a {@link KvCache}, the copies into it — the parts may be the cache's rows.
+     */
+    public static void splitHeads(INDArray tokens, int batch, int heads, double firstScale, INDArray[] parts) {
+        int rows = (int) tokens.rows(), c = (int) tokens.columns(), t = rows / batch, d = c / parts.length / heads;
+        float scale = (float) firstScale;
+        forGroups(rows, c, t, (from, to) -> {
+            Rows in = new Rows(tokens);
+            HeadRows[] out = new HeadRows[parts.length];
+            for (int p = 0; p < parts.length; p++) out[p] = new HeadRows(parts[p]);
+            float[] v = new float[c];
+            for (int r = from; r < to; r++) {
+                in.read(r, v);
+                for (int j = 0; j < heads * d; j++) v[j] *= scale;
+                for (int p = 0; p < parts.length; p++)
+                    for (int h = 0; h < heads; h++) out[p].write(r / t, h, r % t, v, (p * heads + h) * d);
+            }
+        });
+    }
+
+    /** Head arrays {@code [B, H, T, d]} → token rows {@code [B·T, H·d]} as a new array. */
+    public static INDArray mergeHeads(INDArray o) {
+        int b = (int) o.size(0), heads = (int) o.size(1), t = (int) o.size(2), d = (int) o.size(3);
+        INDArray out = Nd4j.createUninitialized(o.dataType(), (long) b * t, (long) heads * d);
+        forGroups(b * t, heads * d, t, (from, to) -> {
+            HeadRows in = new HeadRows(o);
+            Rows w = new Rows(out);
+            float[] v = new float[heads * d];
+            for (int r = from; r < to; r++) {
+                for (int h = 0; h < heads; h++) in.read(r / t, h, r % t, v, h * d);
+                w.write(r, v);
+            }
+        });
+        return out;
     }
 
     /**
@@ -280,6 +335,32 @@ public final class RowKernels {
         ForkJoinTask<?> other = ForkJoinPool.commonPool().submit(() -> body.run(split, rows));
         body.run(0, split);
         other.join();
+    }
+
+    /** Access to the d-long rows {@code (b, h, t)} of an fp32 {@code [B, H, T, d]} array with unit stride along d. */
+    private static final class HeadRows {
+        private final FloatBuffer f;
+        private final long offset, sb, sh, st;
+        private final int d;
+
+        HeadRows(INDArray x) {
+            if (x.dataType() != DataType.FLOAT || x.rank() != 4 || x.stride(3) != 1)
+                throw new IllegalArgumentException("head kernels take fp32 [B, H, T, d] arrays with unit stride along d, got "
+                        + x.dataType() + " " + Arrays.toString(x.shape()) + " strides " + Arrays.toString(x.stride()));
+            offset = x.offset() - x.data().offset();
+            sb = x.stride(0);
+            sh = x.stride(1);
+            st = x.stride(2);
+            d = (int) x.size(3);
+            long end = offset + (x.size(0) - 1) * sb + (x.size(1) - 1) * sh + (x.size(2) - 1) * st + d;
+            f = new FloatPointer(x.data().addressPointer()).position(0).capacity(end).limit(end).asBuffer();
+        }
+
+        private int at(int b, int h, int t) { return (int) (offset + b * sb + h * sh + t * st); }
+
+        void read(int b, int h, int t, float[] dst, int from) { f.get(at(b, h, t), dst, from, d); }
+
+        void write(int b, int h, int t, float[] src, int from) { f.put(at(b, h, t), src, from, d); }
     }
 
     /** Row access to an fp32 rank-2 array with unit column stride. */

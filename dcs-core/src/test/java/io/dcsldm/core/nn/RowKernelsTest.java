@@ -29,7 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RowKernelsTest {
     @AfterEach
-    void restore() { RowKernels.enabled = true; }
+    void restore() {
+        RowKernels.enabled = true;
+        RowKernels.headsEnabled = true;
+    }
 
     @Test
     void normModulateEqualsLayerNormThenModulation() {
@@ -168,6 +171,52 @@ class RowKernelsTest {
             return r.stream().map(a -> a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new);
         } finally {
             RowKernels.enabled = true;
+        }
+    }
+
+    /** Head split into views (rows of a larger buffer) with the queries scaled, and the merge back: exact moves. */
+    @Test
+    void splitAndMergeHeads() {
+        Random rnd = new Random(9);
+        int batch = 3, t = 5, heads = 2, d = 4, c = heads * d;
+        INDArray tokens = normal(DataType.FLOAT, rnd, 1.0, batch * t, 3 * c);
+        INDArray[] expected = Heads.split(tokens, batch, 3, heads);
+        INDArray q = Nd4j.createUninitialized(DataType.FLOAT, batch, heads, t, d);
+        INDArray kBuf = Nd4j.valueArrayOf(new long[]{batch, heads, t + 3, d}, Float.NaN, DataType.FLOAT);
+        INDArray vBuf = Nd4j.valueArrayOf(new long[]{batch, heads, t + 3, d}, Float.NaN, DataType.FLOAT);
+        INDArray k = AttentionCore.rows(kBuf, 2, 2 + t), v = AttentionCore.rows(vBuf, 2, 2 + t);
+        RowKernels.splitHeads(tokens, batch, heads, 0.5, new INDArray[]{q, k, v});
+        assertEquals(0.0, maxAbsDiff(q, expected[0].mul(0.5)), "queries, scaled");
+        assertEquals(0.0, maxAbsDiff(k, expected[1]), "keys");
+        assertEquals(0.0, maxAbsDiff(v, expected[2]), "values");
+        assertTrue(Double.isNaN(kBuf.getDouble(0, 0, 0, 0)) && Double.isNaN(vBuf.getDouble(batch - 1, heads - 1, t + 2, d - 1)),
+                "rows outside the view untouched");
+        assertEquals(0.0, maxAbsDiff(RowKernels.mergeHeads(q), Heads.merge(q)), "merge");
+    }
+
+    /** Cached attention fed group by group: with the head kernels as without them, and as the whole sequence at once. */
+    @Test
+    void cachedAttentionWithHeadKernels() {
+        Random rnd = new Random(10);
+        int batch = 2, c = 16;
+        ParamStore store = new ParamStore(DataType.FLOAT, 5);
+        MultiHeadAttention mha = new MultiHeadAttention(store.scope("a"), c, 4);
+        TestArrays.randomizeParams(store, rnd, 0.4);
+        TokenGroups groups = TokenGroups.levelMajor(3, 1, 4);
+        INDArray x = normal(DataType.FLOAT, rnd, 1.0, batch * 12, c);
+        INDArray full = mha.apply(x, batch, AttentionMask.levelCausal(groups));
+        for (boolean kernels : new boolean[]{true, false}) {
+            RowKernels.headsEnabled = kernels;
+            KvCache cache = new KvCache(DataType.FLOAT, batch, 4, 12, c / 4);
+            INDArray[] outs = new INDArray[3];
+            for (int g = 0; g < 3; g++) {
+                INDArray xg = x.reshape(batch, 12, c).get(NDArrayIndex.all(), NDArrayIndex.interval(4 * g, 4 * g + 4), NDArrayIndex.all())
+                        .dup('c').reshape(batch * 4, c);
+                outs[g] = mha.applyCached(xg, batch, groups.slice(g, g + 1), cache).reshape(batch, 4, c);
+            }
+            INDArray cached = Nd4j.concat(1, outs).reshape(batch * 12, c);
+            double err = TestArrays.normRelErr(cached, full);
+            assertTrue(err <= 1e-6, "head kernels " + kernels + ": relative error " + err);
         }
     }
 
