@@ -46,8 +46,9 @@ public final class DcsDiT {
     private INDArray latentScale;
     /** Key/value buffers of the last progressive generation, reused by the next one of the same shape. */
     private KvCache[][] cachePool;
-    private INDArray gridEmbedding;
     private int cachePoolBatch;
+    /** The constant sinusoidal grid embedding of the whole sequence, made on first use ({@link #gridEmbedding()}). */
+    private INDArray gridEmbedding;
 
     public DcsDiT(DitConfig cfg, TokenLayout layout, int latentChannels, ParamStore params) {
         cfg.validate();

@@ -49,16 +49,20 @@ public final class KvCache {
      * {@link #advance} then makes them visible.
      */
     INDArray[] nextRows(int n) {
-        if (length + n > capacity())
-            throw new IllegalStateException("KV cache full: " + length + " + " + n + " > capacity " + capacity());
+        checkRoom(n);
         return new INDArray[]{AttentionCore.rows(k, length, length + n), AttentionCore.rows(v, length, length + n)};
     }
 
     /** Makes the rows written through {@link #nextRows} visible, as the keys/values of {@code newGroups}. */
     void advance(TokenGroups newGroups) {
-        nextRows(newGroups.total()); // checks the capacity
+        checkRoom(newGroups.total());
         length += newGroups.total();
         groups = groups.concat(newGroups);
+    }
+
+    private void checkRoom(int n) {
+        if (length + n > capacity())
+            throw new IllegalStateException("KV cache full: " + length + " + " + n + " > capacity " + capacity());
     }
 
     /** Appends keys/values {@code [B, H, n, d]} of new token groups. */

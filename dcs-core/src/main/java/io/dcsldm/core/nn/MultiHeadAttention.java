@@ -72,10 +72,11 @@ public final class MultiHeadAttention {
     public INDArray applyCached(INDArray xNew, int batch, TokenGroups newGroups, KvCache cache) {
         INDArray qkvOut = qkv.apply(xNew);
         TokenGroups before = cache.groups();
-        INDArray q = Nd4j.createUninitialized(xNew.dataType(), batch, heads, xNew.rows() / batch, headDim);
         INDArray[] cacheRows = cache.nextRows(newGroups.total());
-        boolean kernels = RowKernels.applies(qkvOut) && RowKernels.appliesToHeads(q, cacheRows[0], cacheRows[1]);
+        boolean kernels = RowKernels.applies(qkvOut) && RowKernels.appliesToHeads(cacheRows); // then a fresh q qualifies too
+        INDArray q;
         if (kernels) { // scaled queries, and keys and values straight into the cache, in one row pass
+            q = Nd4j.createUninitialized(xNew.dataType(), batch, heads, xNew.rows() / batch, headDim);
             RowKernels.splitHeads(qkvOut, batch, heads, scale, new INDArray[]{q, cacheRows[0], cacheRows[1]});
             cache.advance(newGroups);
         } else {

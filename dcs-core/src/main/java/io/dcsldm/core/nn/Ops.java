@@ -37,6 +37,14 @@ public final class Ops {
         if (!sameStart(col, acc)) acc.assign(col.reshape(acc.shape())); // only if the reshape had to copy (acc not contiguous)
     }
 
+    /**
+     * Element offset of x's first element from {@code x.data().addressPointer()}, which already starts at a view
+     * buffer's own offset. (Unlike {@link #sameStart}, which measures from the raw {@code data().address()}.)
+     */
+    static long pointerOffset(INDArray x) {
+        return x.offset() - x.data().offset();
+    }
+
     /** Whether two arrays start at the same memory: tells whether a reshape returned a view or a copy. */
     static boolean sameStart(INDArray x, INDArray y) {
         return x.data().address() + x.offset() * x.data().getElementSize() == y.data().address() + y.offset() * y.data().getElementSize();

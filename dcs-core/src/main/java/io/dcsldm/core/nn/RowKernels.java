@@ -1,7 +1,6 @@
 package io.dcsldm.core.nn;
 
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,8 +44,7 @@ public final class RowKernels {
             if (x == null) continue;
             if (x.dataType() != DataType.FLOAT) return false;
             if (x.rank() != 2 || x.stride(1) != 1 || x.stride(0) < x.size(1) || x.length() == 0) return false;
-            long extent = x.offset() - x.data().offset() + (x.rows() - 1) * x.stride(0) + x.columns();
-            if (extent > Integer.MAX_VALUE) return false; // NIO buffers index with int
+            if (end(x) > Integer.MAX_VALUE) return false; // NIO buffers index with int
         }
         return true;
     }
@@ -56,12 +54,8 @@ public final class RowKernels {
         if (!enabled || !headsEnabled || !Nd4j.getEnvironment().isCPU()) return false;
         for (INDArray x : xs) {
             if (x.rank() != 4 || x.stride(3) != 1 || x.dataType() != DataType.FLOAT || x.length() == 0) return false;
-            long extent = x.offset() - x.data().offset() + 1;
-            for (int i = 0; i < 4; i++) {
-                if (x.stride(i) < 0) return false;
-                extent += (x.size(i) - 1) * x.stride(i);
-            }
-            if (extent > Integer.MAX_VALUE) return false;
+            for (int i = 0; i < 4; i++) if (x.stride(i) < 0) return false;
+            if (end(x) > Integer.MAX_VALUE) return false;
         }
         return true;
     }
@@ -337,6 +331,19 @@ public final class RowKernels {
         other.join();
     }
 
+    /** One past x's last element, counted from its buffer pointer ({@link Ops#pointerOffset}); strides non-negative. */
+    private static long end(INDArray x) {
+        long end = Ops.pointerOffset(x) + 1;
+        for (int i = 0; i < x.rank(); i++) end += (x.size(i) - 1) * x.stride(i);
+        return end;
+    }
+
+    /** An fp32 buffer over x's memory, indexed from its buffer pointer, up to {@link #end}. */
+    private static FloatBuffer floats(INDArray x) {
+        long end = end(x);
+        return new FloatPointer(x.data().addressPointer()).position(0).capacity(end).limit(end).asBuffer();
+    }
+
     /** Access to the d-long rows {@code (b, h, t)} of an fp32 {@code [B, H, T, d]} array with unit stride along d. */
     private static final class HeadRows {
         private final FloatBuffer f;
@@ -347,13 +354,12 @@ public final class RowKernels {
             if (x.dataType() != DataType.FLOAT || x.rank() != 4 || x.stride(3) != 1)
                 throw new IllegalArgumentException("head kernels take fp32 [B, H, T, d] arrays with unit stride along d, got "
                         + x.dataType() + " " + Arrays.toString(x.shape()) + " strides " + Arrays.toString(x.stride()));
-            offset = x.offset() - x.data().offset();
+            offset = Ops.pointerOffset(x);
             sb = x.stride(0);
             sh = x.stride(1);
             st = x.stride(2);
             d = (int) x.size(3);
-            long end = offset + (x.size(0) - 1) * sb + (x.size(1) - 1) * sh + (x.size(2) - 1) * st + d;
-            f = new FloatPointer(x.data().addressPointer()).position(0).capacity(end).limit(end).asBuffer();
+            f = floats(x);
         }
 
         private int at(int b, int h, int t) { return (int) (offset + b * sb + h * sh + t * st); }
@@ -372,13 +378,10 @@ public final class RowKernels {
             if (x.dataType() != DataType.FLOAT || x.rank() != 2 || x.stride(1) != 1)
                 throw new IllegalArgumentException("row kernels take fp32 [rows, C] arrays with unit column stride, got "
                         + x.dataType() + " " + Arrays.toString(x.shape()) + " strides " + Arrays.toString(x.stride()));
-            Pointer base = x.data().addressPointer();
-            long off = x.offset() - x.data().offset(); // a view's buffer pointer already starts at the buffer's offset
-            long end = off + (x.rows() - 1) * x.stride(0) + x.columns();
-            offset = Math.toIntExact(off);
+            offset = Math.toIntExact(Ops.pointerOffset(x));
             ld = Math.toIntExact(x.stride(0));
             cols = (int) x.columns();
-            f = new FloatPointer(base).position(0).capacity(end).limit(end).asBuffer();
+            f = floats(x);
         }
 
         void read(int r, float[] dst) { f.get(offset + r * ld, dst, 0, cols); }

@@ -199,7 +199,7 @@ final class RunAttention {
 
         Strided(INDArray x) {
             base = x.data().addressPointer();
-            offset = x.offset() - x.data().offset(); // a view's buffer pointer already starts at the buffer's offset
+            offset = Ops.pointerOffset(x);
             sb = x.stride(0);
             sh = x.stride(1);
             ld = Math.toIntExact(x.size(2) == 1 ? Math.max(x.stride(2), x.size(3)) : x.stride(2)); // BLAS wants ld ≥ d
