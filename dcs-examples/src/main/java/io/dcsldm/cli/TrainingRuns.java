@@ -31,6 +31,11 @@ final class TrainingRuns {
 
         @Option(names = "--no-progress", description = "No progress bar")
         boolean noProgress;
+
+        @Option(names = "--init-from", paramLabel = "FILE", description = "Start a new run from the weights of this model file or "
+                + "checkpoint (same model kind and model config; fresh optimizer and schedule), e.g. to train a shipped model longer; "
+                + "not used again when the run directory already has a checkpoint")
+        Path initFrom;
     }
 
     /** {@code --run-dir}, else {@code runs/<config file name without .yaml>}. */
@@ -40,7 +45,8 @@ final class TrainingRuns {
 
     /** Trains {@code task} in {@code dir} (resuming from its last checkpoint) up to {@code --stop-at}, by default to {@code train.steps}. */
     static void train(Path dir, TrainConfig train, TrainTask<?> task, Options run) {
-        new Trainer<>(dir, train, task).progressBar(!run.noProgress).run(run.stopAt != null ? run.stopAt : train.steps);
+        Path init = run.initFrom == null ? null : Repo.resolve(run.initFrom.toString());
+        new Trainer<>(dir, train, task).progressBar(!run.noProgress).initFrom(init).run(run.stopAt != null ? run.stopAt : train.steps);
     }
 
     /**

@@ -71,9 +71,10 @@ final class RunInfo {
 
     /**
      * Writes {@code run.json} for a run starting (or resuming) at {@code startStep}. A fresh run records
-     * where and how it started; a resumed run keeps those fields and appends to {@code "resumes"}.
+     * where and how it started (and {@code "initFrom"}, the weights it started from, when not null); a
+     * resumed run keeps those fields and appends to {@code "resumes"}.
      */
-    static void write(Path file, TrainConfig cfg, TrainTask<?> task, long startStep) {
+    static void write(Path file, TrainConfig cfg, TrainTask<?> task, long startStep, String initFrom) {
         ObjectNode root;
         try {
             JsonNode old = startStep > 0 && Files.exists(file) ? MetricsLog.JSON.readTree(file.toFile()) : null;
@@ -96,6 +97,7 @@ final class RunInfo {
                 root.put("codeVersion", codeVersion());
                 root.put("startTime", now);
                 root.put("startStep", startStep);
+                if (initFrom != null) root.put("initFrom", initFrom);
                 root.set("environment", environment());
             }
             Path tmp = file.resolveSibling(".tmp-" + file.getFileName());

@@ -80,6 +80,7 @@ public final class Trainer<B> {
     private final TrainConfig cfg;
     private final TrainTask<B> task;
     private Boolean progressBar; // null: automatic (only on a terminal)
+    private Path initFrom;       // weights a new run starts from, or null: the task's own initialisation
 
     /**
      * @param runDir the run directory (created if missing); resumed from if it holds a checkpoint
@@ -100,6 +101,19 @@ public final class Trainer<B> {
      */
     public Trainer<B> progressBar(boolean enabled) {
         this.progressBar = enabled;
+        return this;
+    }
+
+    /**
+     * Starts a <em>new</em> run from the weights of a model file or training checkpoint (its EMA weights)
+     * of the same model kind and model config, with their extra state (e.g. latent statistics), instead of
+     * the task's own initialisation: fine-tuning, or a longer schedule for a model trained with a short one.
+     * The optimizer state and the schedule start afresh, and the EMA starts at these weights. Ignored when
+     * the run directory already holds a checkpoint: a resumed run continues from its own state, which
+     * already descends from these weights, so resuming stays exact. Recorded in {@code run.json}.
+     */
+    public Trainer<B> initFrom(Path file) {
+        this.initFrom = file;
         return this;
     }
 
@@ -129,12 +143,15 @@ public final class Trainer<B> {
         }
         ParamStore store = task.params();
         List<Param> params = store.all();
+        Optional<Path> latest = CheckpointRotation.latest(ckptDir);
+        String initialWeights = null;
+        if (latest.isEmpty() && initFrom != null) initialWeights = loadInitialWeights(initFrom); // before the EMA copies them
+        else if (initFrom != null) log.info("resuming from {}: --init-from {} is not used again", latest.get(), initFrom);
         AdamW opt = new AdamW(params, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay);
         Ema ema = new Ema(params, cfg.emaDecay);
         State st = new State();
         String configYaml = resolvedConfigYaml(task.configYaml(), cfg);
 
-        Optional<Path> latest = CheckpointRotation.latest(ckptDir);
         if (latest.isPresent()) {
             resume(latest.get(), opt, ema, st);
         } else if (!CheckpointRotation.checkpointFiles(ckptDir).isEmpty()) {
@@ -149,7 +166,7 @@ public final class Trainer<B> {
             return new TrainResult(start, start, Double.NaN, st.skipped, Map.of(), null, Double.NaN);
         }
         writeAtomically(runDir.resolve(CONFIG_FILE), configYaml);
-        RunInfo.write(runDir.resolve(RUN_INFO_FILE), cfg, task, start);
+        RunInfo.write(runDir.resolve(RUN_INFO_FILE), cfg, task, start, initialWeights);
         if (start == 0) {
             log.info("training {} ({} parameters) for {} steps in {}", task.modelKind(), store.count(), cfg.steps, runDir);
         } else {
@@ -391,6 +408,17 @@ public final class Trainer<B> {
         task.loadExtraState(ModelFiles.extraTensors(ck));
         log.info("loaded {} weights of step {} from {}", ema ? "EMA" : "live", ck.step(), checkpoint);
         return ck;
+    }
+
+    /** Copies {@code file}'s weights (a checkpoint's EMA weights) and extra state into the task; returns what to record. */
+    private String loadInitialWeights(Path file) {
+        Checkpoint ck = CheckpointIO.read(file);
+        checkCompatible(file, ck, task);
+        ModelFiles.copyWeights(ck, task.params(), file);
+        task.loadExtraState(ModelFiles.extraTensors(ck));
+        String source = file + (ck.step() > 0 ? " (checkpoint of step " + ck.step() + ")" : "");
+        log.info("new run starts from the weights of {}", source);
+        return source;
     }
 
     static void checkCompatible(Path file, Checkpoint ck, TrainTask<?> task) {
