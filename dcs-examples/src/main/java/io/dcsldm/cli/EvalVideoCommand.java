@@ -28,6 +28,10 @@ public final class EvalVideoCommand implements Callable<Integer> {
     @Option(names = "--clips", defaultValue = "64", description = "Moving MNIST evaluation scenes (default ${DEFAULT-VALUE})")
     int clips;
 
+    @Option(names = "--pca-clips", defaultValue = "1500", description = "Training scenes the PCA reference (same floats per "
+            + "temporal patch as the latent's level prefixes) is fitted on; 0 skips it (default ${DEFAULT-VALUE})")
+    int pcaClips;
+
     @Option(names = "--real", defaultValue = "/usr/share/doc/opencv-doc/examples/data/vtest.avi",
             description = "Real clip (video file); skipped with a note when absent (default ${DEFAULT-VALUE})")
     Path real;
@@ -41,10 +45,8 @@ public final class EvalVideoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         VideoTokenizerModel.Loaded m = VideoTokenizerModel.load(checkpoint);
-        VideoTokenizerTask task = new VideoTokenizerTask(m.config());
-        // the task built fresh weights; evaluate the loaded ones
-        copy(m, task);
-        Map<String, Object> r = new LinkedHashMap<>(VideoEval.evaluate(task, clips));
+        VideoTokenizerTask task = new VideoTokenizerTask(m.config(), m.tokenizer());
+        Map<String, Object> r = new LinkedHashMap<>(VideoEval.evaluate(task, clips, pcaClips));
         int size = m.config().video.nativeSize, c = m.config().model.channels, levels = m.config().model.levels;
         double secs = m.config().video.duration;
         if (Files.isRegularFile(real)) {
@@ -77,12 +79,5 @@ public final class EvalVideoCommand implements Callable<Integer> {
         if (json) System.out.println(line);
         else System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
         return 0;
-    }
-
-    private static void copy(VideoTokenizerModel.Loaded m, VideoTokenizerTask task) {
-        var src = m.tokenizer().params().all();
-        var dst = task.tokenizer().params().all();
-        for (int i = 0; i < src.size(); i++) dst.get(i).value().assign(src.get(i).value());
-        if (m.tokenizer().latentMean() != null) task.tokenizer().setLatentStats(m.tokenizer().latentMean(), m.tokenizer().latentStd());
     }
 }

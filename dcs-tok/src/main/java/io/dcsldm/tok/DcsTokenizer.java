@@ -73,8 +73,10 @@ public final class DcsTokenizer {
     public void setLinearCode(LinearCode code) {
         if (!cfg.linearCode)
             throw new IllegalStateException("model.linearCode is false: this tokenizer has no linear code");
-        if (code.channels() != cfg.channels)
-            throw new IllegalArgumentException("linear code has " + code.channels() + " channels, the tokenizer " + cfg.channels);
+        if (code.channels() != cfg.channels && (cfg.kt <= 1 || code.channels() % cfg.channels != 0))
+            throw new IllegalArgumentException("linear code has " + code.channels() + " channels, the tokenizer " + cfg.channels
+                    + (cfg.kt > 1 ? " (or a multiple: the basis frames of a temporal patch, TemporalLinearCode)" : ""));
+        // a video tokenizer's code spans the basis frames of one temporal patch, whose latent floats are an image's
         long floats = (long) layout(code.height(), code.width()).tokens() * cfg.latentChannels;
         if (code.floats() != floats)
             throw new IllegalArgumentException("linear code has " + code.floats() + " floats, the latent of a "
@@ -89,6 +91,9 @@ public final class DcsTokenizer {
         if (linear == null)
             throw new IllegalStateException("model.linearCode is true but no linear code is installed: fit one on training "
                     + "images (TokenizerTask does) or load a checkpoint that holds one");
+        if (linear.channels() != cfg.channels)
+            throw new IllegalStateException("this tokenizer's linear code spans " + linear.channels() / cfg.channels
+                    + " frames of a temporal patch (a video tokenizer): encode and decode images through VideoTokenizer");
         return linear;
     }
 

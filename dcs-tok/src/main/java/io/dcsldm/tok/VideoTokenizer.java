@@ -49,13 +49,12 @@ public final class VideoTokenizer {
     private final Map<String, Depatchifier> depatchifiers = new HashMap<>();
     private final Map<String, INDArray> fourierCache = new HashMap<>();
     private final Map<String, Integer> inUse = new HashMap<>();
+    private TemporalLinearCode linear; // wraps the image tokenizer's code when model.linearCode (see linear())
 
     public VideoTokenizer(DcsTokenizer image) {
         this.image = image;
         this.cfg = image.config();
         this.params = image.params();
-        if (cfg.linearCode) // the linear code is fitted on images of one size; clips have no such basis yet
-            throw new IllegalArgumentException("model.linearCode is not supported by the video tokenizer; set it to false in video configs");
         ParamStore.Scope s = params.scope("tok");
         long before = params.count();
         this.encoder = new LevelCausalCoder(s.scope("encoder").shared(), cfg, cfg.encoderDepth, cfg.width, cfg.latentChannels, false);
@@ -111,7 +110,8 @@ public final class VideoTokenizer {
         INDArray raw = normalize(z.tokens().dup('c'), layout, l, false).reshape((long) b * layout.tokens(l), cfg.latentChannels);
         INDArray dec = decoder.forward(raw, layout, l, b, false);
         INDArray perPatch = layout.sequenceToPatch(dec, b, l);
-        return depatchify(perPatch, null, tg, out, layout, b, l, false, null);
+        INDArray linearZ = cfg.linearCode ? raw.reshape(b, (long) layout.tokens(l) * cfg.latentChannels) : null;
+        return depatchify(perPatch, null, linearZ, tg, out, layout, b, l, false, null);
     }
 
     /** Decodes a one-temporal-patch latent as images {@code [B, C, H, W]} (the image path). */
@@ -175,6 +175,7 @@ public final class VideoTokenizer {
         List<INDArray> lats = new ArrayList<>();
         List<List<Patchifier>> usedPla = new ArrayList<>();
         List<TemporalGrid> inGrids = new ArrayList<>();
+        List<INDArray> linearLatents = new ArrayList<>(); // per input group, when model.linearCode
         for (List<Integer> members : byIn.values()) {
             INDArray in = stack(samples, members, true);
             Sample first = samples.get(members.get(0));
@@ -184,10 +185,19 @@ public final class VideoTokenizer {
             lats.add(patchify(in, tg, gin, members.size(), true, used));
             usedPla.add(used);
             inGrids.add(tg);
+            if (cfg.linearCode) linearLatents.add(linearLatent(in.mul(2.0).subi(1.0), tg, layout));
         }
         INDArray lat = lats.size() == 1 ? lats.get(0) : Nd4j.concat(0, lats.toArray(new INDArray[0]));
         t = Profiler.lap("vtok.pla.fwd", t);
         INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, true);
+        long floats = (long) layout.tokens() * cfg.latentChannels;
+        INDArray zFlat = z.reshape(b, floats); // a view: samples in encoder order
+        long firstRow = 0;                     // the linear coordinates of each input group, added in place
+        for (INDArray coords : linearLatents) {
+            zFlat.get(NDArrayIndex.interval(firstRow, firstRow + coords.rows()), NDArrayIndex.all()).addi(coords);
+            firstRow += coords.rows();
+        }
+        INDArray dzLinear = cfg.linearCode ? Nd4j.zeros(z.dataType(), b, floats) : null;
         INDArray perPatch = layout.sequenceToPatch(decoder.forward(z, layout, cfg.levels, b, true), b, cfg.levels);
         t = Profiler.lap("vtok.coders.fwd", t);
 
@@ -201,19 +211,35 @@ public final class VideoTokenizer {
                     final PatchGrid gout = new PatchGrid(targetLayout.gridH(), targetLayout.gridW(), 1, targetLayout.gridH(), targetLayout.gridW())
                             .atSize((int) target.size(3), (int) target.size(4));
                     final List<Depatchifier> used = new ArrayList<>();
+                    INDArray linearKeep; // [n, floats]: 1 on the coordinates of each member's first levels
 
                     @Override
                     public INDArray forward(INDArray rows, int[] levels) {
-                        return depatchify(rows, levels, tg, gout, targetLayout, n, cfg.levels, true, used);
+                        INDArray zk = null;
+                        if (cfg.linearCode) { // each member's linear rendering from its first levels only
+                            linearKeep = Nd4j.zeros(z.dataType(), n, floats);
+                            zk = Nd4j.createUninitialized(z.dataType(), n, floats);
+                            for (int i = 0; i < n; i++) {
+                                linearKeep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) targetLayout.tokens(levels[i]) * cfg.latentChannels)).assign(1.0);
+                                zk.putRow(i, zFlat.getRow(position[members.get(i)]));
+                            }
+                            zk.muli(linearKeep);
+                        }
+                        return depatchify(rows, levels, zk, tg, gout, targetLayout, n, cfg.levels, true, used);
                     }
 
                     @Override
                     public INDArray backward(INDArray dPred) {
+                        if (cfg.linearCode) {
+                            INDArray dzk = linearBackward(dPred, tg, targetLayout, cfg.levels).muli(linearKeep);
+                            for (int i = 0; i < n; i++) dzLinear.putRow(position[members.get(i)], dzk.getRow(i));
+                        }
                         return depatchifyBackward(dPred, tg, gout, targetLayout, n, used);
                     }
                 });
         t = Profiler.start();
         INDArray dz = decoder.backward(layout.patchToSequence(decoded.dPerPatch(), b, cfg.levels));
+        if (cfg.linearCode) dz.reshape(b, floats).addi(dzLinear); // z also fed the linear rendering
         INDArray dLat = layout.sequenceToPatch(encoder.backward(dz), b, cfg.levels);
         t = Profiler.lap("vtok.coders.bwd", t);
         long row = 0;
@@ -272,9 +298,11 @@ public final class VideoTokenizer {
     /**
      * Decoded tokens in per-patch order {@code [B·G·l·m, D]} → clips {@code [B, F, C, H, W]} in [0, 1]
      * (inference) or in the [0, 1] scale unclamped (training, for the loss). {@code levels}: per-sample
-     * level counts for training's truncation mask, or null (all tokens present are used).
+     * level counts for training's truncation mask, or null (all tokens present are used). {@code linearZ}: with
+     * model.linearCode the raw latent floats {@code [B, tokens(l)·c]} (truncated coordinates zeroed), whose linear
+     * rendering is added to the learned one; else null.
      */
-    private INDArray depatchify(INDArray perPatch, int[] levels, TemporalGrid tg, PatchGrid out, TokenLayout layout, int b,
+    private INDArray depatchify(INDArray perPatch, int[] levels, INDArray linearZ, TemporalGrid tg, PatchGrid out, TokenLayout layout, int b,
                                 int l, boolean train, List<Depatchifier> used) {
         int s = layout.gridH() * layout.gridW(), n = l * cfg.tokensPerLevel;
         INDArray tok4 = perPatch.reshape(b, layout.times(), (long) s * n, perPatch.columns());
@@ -294,6 +322,13 @@ public final class VideoTokenizer {
             for (int i = 0; i < nt; i++)
                 assemble(y4.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all()), clips, tg,
                         pat.patches()[i], out, b);
+        }
+        if (linearZ != null) {
+            INDArray blocks = linearZ.reshape(b, l, layout.times(), linearZ.columns() / ((long) l * layout.times()));
+            for (int t = 0; t < layout.times(); t++) {
+                INDArray coords = blocks.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).dup('c').reshape(b, -1);
+                frames(clips, tg, t).addi(linear().decode(coords, tg, t, out.height(), out.width()));
+            }
         }
         INDArray img = clips.addi(1.0).muli(0.5);
         return train ? img : Transforms.min(Transforms.max(img, 0.0, false), 1.0, false);
@@ -386,6 +421,44 @@ public final class VideoTokenizer {
         });
     }
 
+    // ------------------------------------------------------------------ the linear code (model.linearCode)
+
+    /** The image tokenizer's linear code read as a temporal-patch code; it must be installed (fitted or loaded). */
+    private TemporalLinearCode linear() {
+        LinearCode code = image.linearCode();
+        if (code == null)
+            throw new IllegalStateException("model.linearCode is true but no linear code is installed: fit one on training clips "
+                    + "(VideoTokenizerTask does) or load a checkpoint that holds one");
+        if (linear == null || linear.code() != code) linear = new TemporalLinearCode(code, cfg.channels);
+        return linear;
+    }
+
+    /** The linear coordinates of clips {@code [B, F, C, H, W]} ([−1, 1] scale) as latent floats {@code [B, T·c]}, level-major. */
+    private INDArray linearLatent(INDArray scaledClips, TemporalGrid tg, TokenLayout layout) {
+        long b = scaledClips.size(0), block = (long) layout.gridH() * layout.gridW() * cfg.tokensPerLevel * cfg.latentChannels;
+        INDArray out = Nd4j.createUninitialized(scaledClips.dataType(), b, cfg.levels, layout.times(), block);
+        for (int t = 0; t < layout.times(); t++)
+            out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all())
+                    .assign(linear().encode(scaledClips, tg, t).reshape(b, cfg.levels, block));
+        return out.reshape(b, (long) cfg.levels * layout.times() * block);
+    }
+
+    /** Gradient of the linear rendering w.r.t. the latent floats {@code [B, tokens(l)·c]}, from {@code dClips} on the [−1, 1] scale. */
+    private INDArray linearBackward(INDArray dClips, TemporalGrid tg, TokenLayout layout, int l) {
+        long b = dClips.size(0), block = (long) layout.gridH() * layout.gridW() * cfg.tokensPerLevel * cfg.latentChannels;
+        INDArray out = Nd4j.createUninitialized(dClips.dataType(), b, l, layout.times(), block);
+        for (int t = 0; t < layout.times(); t++)
+            out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all())
+                    .assign(linear().decodeBackward(frames(dClips, tg, t), tg, t, (int) (l * block)).reshape(b, l, block));
+        return out.reshape(b, l * layout.times() * block);
+    }
+
+    /** The frames of temporal patch {@code t} of {@code [B, F, C, H, W]}, a view. */
+    private static INDArray frames(INDArray clips, TemporalGrid tg, int t) {
+        return clips.get(NDArrayIndex.all(), NDArrayIndex.interval(tg.firstFrame(t), tg.firstFrame(t) + tg.framesIn(t)),
+                NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Sample indices grouped by their input (or target) rendering: frames, frame rate and size. */
@@ -420,8 +493,9 @@ public final class VideoTokenizer {
         PatchGrid g = image.grid((int) clips.size(3), (int) clips.size(4));
         TokenLayout layout = new TokenLayout(cfg.levels, tg.gridT(), g.gridH(), g.gridW(), cfg.tokensPerLevel);
         INDArray lat = patchify(clips, tg, g, b, false, null);
-        return encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, false)
-                .reshape(b, layout.tokens(), cfg.latentChannels);
+        INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, false);
+        if (cfg.linearCode) z.reshape(b, (long) layout.tokens() * cfg.latentChannels).addi(linearLatent(clips.mul(2.0).subi(1.0), tg, layout));
+        return z.reshape(b, layout.tokens(), cfg.latentChannels);
     }
 
     private void checkClips(INDArray clips) {

@@ -82,7 +82,18 @@ class VideoTokenizerTest {
     @Test
     void framesOfATemporalPatchIgnoreLaterPatches() {
         TokConfig c = tiny();
-        VideoTokenizer tok = new VideoTokenizer(new DcsTokenizer(c, 3));
+        checkTemporalCausality(c, new VideoTokenizer(new DcsTokenizer(c, 3)));
+    }
+
+    /** The same with the linear code (model.linearCode), its residual paths given values so both parts take part. */
+    @Test
+    void framesOfATemporalPatchIgnoreLaterPatchesWithLinearCode() {
+        TokConfig c = tiny();
+        c.linearCode = true;
+        checkTemporalCausality(c, TemporalLinearCodeTest.withRandomCode(c, 3, true));
+    }
+
+    private static void checkTemporalCausality(TokConfig c, VideoTokenizer tok) {
         INDArray x = clip(8, 8, 11);
         Latent z = tok.encode(x, 8);
         TokenLayout layout = z.layout();
@@ -174,23 +185,32 @@ class VideoTokenizerTest {
      */
     @Test
     void gradientsMatchFiniteDifferences() {
-        checkGradients(1, name -> name.contains("patchifier") || name.contains("encoder.in.") || name.contains("decoder.out."));
+        checkGradients(1, false, name -> name.contains("patchifier") || name.contains("encoder.in.") || name.contains("decoder.out."));
+    }
+
+    /** With the linear code: gradients also reach the encoder through the linear rendering of each temporal patch. */
+    @Test
+    void gradientsMatchFiniteDifferencesWithLinearCode() {
+        checkGradients(1, true, name -> name.contains("encoder") || name.contains("depatchifier.out.") || name.contains("decoder.out."));
     }
 
     @Test
     @org.junit.jupiter.api.Tag("slow")
     void allGradientsMatchFiniteDifferences() {
-        checkGradients(3, name -> true);
+        checkGradients(3, false, name -> true);
     }
 
-    private void checkGradients(int perParam, java.util.function.Predicate<String> which) {
+    private void checkGradients(int perParam, boolean linear, java.util.function.Predicate<String> which) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
             TokConfig c = tiny();
             c.encoderDepth = 1;
             c.decoderDepth = 1;
+            c.linearCode = linear;
             ParamStore store = new ParamStore(DataType.DOUBLE, 5);
-            VideoTokenizer tok = new VideoTokenizer(new DcsTokenizer(c, store));
+            DcsTokenizer image = new DcsTokenizer(c, store);
+            if (linear) TemporalLinearCodeTest.install(image, c, 2, 13, true);
+            VideoTokenizer tok = new VideoTokenizer(image);
             Random r = new Random(7);
             // half a second: 4 frames at 8 fps in, 5 frames at 10 fps out (2.5 frames per temporal patch), sizes 4 → 8
             List<VideoTokenizer.Sample> samples = List.of(
@@ -219,7 +239,8 @@ class VideoTokenizerTest {
                     assertTrue(rel < 1e-5, p.name() + "[" + i + "]: analytic " + an + " vs numeric " + fd);
                 }
             }
-            System.out.printf("video tokenizer FD check: %d elements, max relative error %.2e%n", checked, worst);
+            assertTrue(checked > 0, "no parameter was checked");
+            System.out.printf("video tokenizer FD check (linear code " + linear + "): %d elements, max relative error %.2e%n", checked, worst);
         } finally {
             Nd4j.setDefaultDataTypes(savedDefault, savedDefault);
         }

@@ -54,9 +54,17 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
     public static io.dcsldm.tok.LinearCode fitLinearCode(DcsTokenizer tok, ImageSet train, int images) {
         io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(train.head(Math.min(train.size(), images)));
         int floats = tok.layout(train.height(), train.width()).tokens() * tok.config().latentChannels;
+        return linearCode(pca, train.channels(), train.height(), train.width(), floats);
+    }
+
+    /**
+     * A {@link io.dcsldm.tok.LinearCode} of {@code channels × h × w} from the top {@code floats} components of a PCA
+     * fitted on [0, 1] pixels (moved to the tokenizer's [−1, 1] scale).
+     */
+    public static io.dcsldm.tok.LinearCode linearCode(io.dcsldm.train.eval.PcaBaseline pca, int channels, int h, int w, int floats) {
         if (floats > pca.dimension())
-            throw new IllegalArgumentException("the latent has " + floats + " floats but a " + train.height() + "×" + train.width()
-                    + " image only " + pca.dimension() + ": model.linearCode needs a latent no larger than the image");
+            throw new IllegalArgumentException("the latent has " + floats + " floats but the " + channels + "×" + h + "×" + w
+                    + " basis only " + pca.dimension() + ": model.linearCode needs a latent no larger than what it codes");
         double[] mean = pca.mean(), ev = pca.eigenvalues();
         double[][] dirs = new double[floats][];
         double[] var = new double[floats];
@@ -65,7 +73,7 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
             dirs[f] = pca.component(f);
             var[f] = 4 * ev[f];
         }
-        return io.dcsldm.tok.LinearCode.fromPca(train.channels(), train.height(), train.width(), mean, dirs, var, floats);
+        return io.dcsldm.tok.LinearCode.fromPca(channels, h, w, mean, dirs, var, floats);
     }
 
     /** Zero-pads images to {@code size × size} (centred), e.g. 28 → 32. */

@@ -88,10 +88,68 @@ public final class VideoEval {
     }
 
     /**
-     * The whole Moving MNIST / image part of {@code dcs eval-video}: PSNR 8→{8, 16, 32} fps (all levels and
-     * per level count at 8→8), whether the latent shape is frame-rate and resolution independent, image PSNR.
+     * A linear reference for the 8→8 fps clip PSNR: principal components of whole temporal patches (the
+     * {@code fps / k_t} frames of {@code size × size} pixels a temporal patch covers at 8 fps), fitted on the
+     * first {@code fitClips} training scenes, keeping as many components per temporal patch as the
+     * tokenizer's first ℓ levels hold floats there, for ℓ = 1..L. Same float budget, same temporal
+     * causality (each temporal patch on its own), no learning beyond the fit; unclamped.
+     *
+     * @return mean clip PSNR per level count, keys "1".."L"
      */
-    public static Map<String, Object> evaluate(VideoTokenizerTask task, int clips) {
+    public static Map<String, Double> pcaClipPsnr(VideoTokenizerTask task, int fitClips, int clips) {
+        VideoTokTrainConfig cfg = task.config();
+        int n = cfg.video.nativeSize, levels = cfg.model.levels;
+        long[] shape = task.videoTokenizer().encode(Clips.toINDArray(new float[][][]{task.evalScenes().clip(0).render(8, n)},
+                cfg.model.channels, n, n), 8).tokens().shape(); // [1, T, c]
+        int perLevel = Math.toIntExact(shape[1] * shape[2] / ((long) temporalPatchCount(cfg) * levels)); // floats per temporal patch and level
+        List<float[]> fit = new ArrayList<>();
+        for (int i = 0; i < fitClips; i++) fit.addAll(temporalPatches(task.scenes().clip(i).render(8, n), cfg));
+        io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(fit.toArray(new float[0][]));
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int l = 1; l <= levels; l++) {
+            int k = Math.min(l * perLevel, pca.dimension());
+            double sum = 0;
+            for (int i = 0; i < clips; i++) {
+                float[][] frames = task.evalScenes().clip(i).render(8, n);
+                float[][] rec = pca.reconstruct(temporalPatches(frames, cfg).toArray(new float[0][]), k, false);
+                sum += Clips.psnr(untemporalPatches(rec, frames.length, frames[0].length), frames);
+            }
+            m.put(Integer.toString(l), sum / clips);
+        }
+        return m;
+    }
+
+    /** The frames of each temporal patch concatenated: {@code k_t·duration} vectors of {@code (F / patches)·C·H·W}. */
+    private static List<float[]> temporalPatches(float[][] frames, VideoTokTrainConfig cfg) {
+        int patches = temporalPatchCount(cfg), per = frames.length / patches, d = frames[0].length;
+        List<float[]> out = new ArrayList<>(patches);
+        for (int t = 0; t < patches; t++) {
+            float[] v = new float[per * d];
+            for (int j = 0; j < per; j++) System.arraycopy(frames[t * per + j], 0, v, j * d, d);
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static int temporalPatchCount(VideoTokTrainConfig cfg) {
+        return (int) Math.round(cfg.model.kt * cfg.video.duration);
+    }
+
+    /** The inverse of {@link #temporalPatches}. */
+    private static float[][] untemporalPatches(float[][] patches, int frames, int d) {
+        float[][] out = new float[frames][d];
+        int per = frames / patches.length;
+        for (int t = 0; t < patches.length; t++)
+            for (int j = 0; j < per; j++) System.arraycopy(patches[t], j * d, out[t * per + j], 0, d);
+        return out;
+    }
+
+    /**
+     * The whole Moving MNIST / image part of {@code dcs eval-video}: PSNR 8→{8, 16, 32} fps (all levels and
+     * per level count at 8→8), whether the latent shape is frame-rate and resolution independent, image PSNR;
+     * with {@code pcaFitClips > 0} also the PCA reference at the same float budget ({@link #pcaClipPsnr}).
+     */
+    public static Map<String, Object> evaluate(VideoTokenizerTask task, int clips, int pcaFitClips) {
         VideoTokenizer tok = task.videoTokenizer();
         VideoTokTrainConfig cfg = task.config();
         int n = cfg.video.nativeSize, levels = cfg.model.levels;
@@ -109,6 +167,10 @@ public final class VideoEval {
         Map<String, Double> perLevel = new LinkedHashMap<>();
         for (int l = 1; l <= levels; l++) perLevel.put(Integer.toString(l), clipPsnr(tok, task.evalScenes(), clips, 8, 8, n, l));
         r.put("psnr_8->8_per_level", perLevel);
+        if (pcaFitClips > 0) {
+            r.put("pca_psnr_8->8_per_level", pcaClipPsnr(task, pcaFitClips, clips));
+            r.put("pca_fit_clips", pcaFitClips);
+        }
         Map<String, long[]> shapes = latentShapes(tok, task.evalScenes(), new int[]{8, 16, 32}, new int[]{n, 2 * n});
         long[] first = shapes.values().iterator().next();
         boolean equal = shapes.values().stream().allMatch(s -> Arrays.equals(s, first));

@@ -51,6 +51,9 @@ public class VideoTokTrainConfig implements SelfValidating {
         @Range(min = 0, max = 1)
         public double imageFraction = 0.25;
         /** Clips and images scored at each periodic evaluation. */
+        /** Training scenes the linear code is fitted on (model.linearCode; images are added in the mix's proportion). */
+        @Range(min = 1)
+        public int pcaClips = 1500;
         @Range(min = 1)
         public int evalClips = 16;
         @Range(min = 1)

@@ -51,13 +51,22 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
     public record Batch(List<Prepared> samples) {}
 
     public VideoTokenizerTask(VideoTokTrainConfig config) {
-        this(config, Datasets.load(config.video.digits), Datasets.load(config.video.evalDigits));
+        this(config, Datasets.load(config.video.digits), Datasets.load(config.video.evalDigits), null);
+    }
+
+    /** Around a trained tokenizer (a loaded model: its weights, linear code and statistics), for evaluation. */
+    public VideoTokenizerTask(VideoTokTrainConfig config, DcsTokenizer trained) {
+        this(config, Datasets.load(config.video.digits), Datasets.load(config.video.evalDigits), trained);
     }
 
     /** With explicit digit sets (tests). */
     public VideoTokenizerTask(VideoTokTrainConfig config, ImageSet digits, ImageSet evalDigits) {
+        this(config, digits, evalDigits, null);
+    }
+
+    private VideoTokenizerTask(VideoTokTrainConfig config, ImageSet digits, ImageSet evalDigits, DcsTokenizer trained) {
         this.config = config;
-        this.tokenizer = new DcsTokenizer(config.model, config.train.seed);
+        this.tokenizer = trained != null ? trained : new DcsTokenizer(config.model, config.train.seed);
         this.video = new VideoTokenizer(tokenizer);
         if (digits.channels() != config.model.channels)
             throw new IllegalArgumentException("digits " + config.video.digits + " have " + digits.channels()
@@ -66,6 +75,41 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
         this.evalScenes = new MovingMnist(evalDigits, config.video.seed + 1, config.sceneOptions());
         this.images = toNative(digits, config.video.nativeSize);
         this.evalImages = toNative(evalDigits.head(Math.min(evalDigits.size(), config.video.evalImages)), config.video.nativeSize);
+        if (trained == null && config.model.linearCode) tokenizer.setLinearCode(fitLinearCode(config, tokenizer, scenes, images));
+    }
+
+    /**
+     * The video tokenizer's linear code ({@link io.dcsldm.tok.TemporalLinearCode}): PCA of whole temporal patches at
+     * the lowest training frame rate and the native size (the {@code p = fps / k_t} frames of a temporal patch
+     * stacked as channels), fitted on the temporal patches of the first {@code video.pcaClips} training scenes
+     * and on training images as one-frame patches ({@code p} copies) in the proportion {@code video.imageFraction}
+     * of the training mix; as many components as a temporal patch has latent floats.
+     */
+    static io.dcsldm.tok.LinearCode fitLinearCode(VideoTokTrainConfig cfg, DcsTokenizer tok, MovingMnist scenes, ImageSet images) {
+        int kt = cfg.model.kt, fps = java.util.Collections.min(cfg.video.fps), n = cfg.video.nativeSize, c = cfg.model.channels;
+        if (fps % kt != 0)
+            throw new IllegalArgumentException("model.linearCode needs the lowest of video.fps (" + fps + ") to be a multiple of model.kt ("
+                    + kt + "): its basis holds whole frames of a temporal patch");
+        int p = fps / kt, frame = c * n * n;
+        List<float[]> x = new ArrayList<>();
+        for (int i = 0; i < cfg.video.pcaClips; i++) {
+            float[][] frames = scenes.clip(i).render(fps, n);
+            for (int t = 0; t + p <= frames.length; t += p) {
+                float[] v = new float[p * frame];
+                for (int j = 0; j < p; j++) System.arraycopy(frames[t + j], 0, v, j * frame, frame);
+                x.add(v);
+            }
+        }
+        double f = cfg.video.imageFraction;
+        int imgs = f >= 1 ? images.size() : (int) Math.min(images.size(), Math.round(x.size() * f / (1 - f)));
+        for (int i = 0; i < imgs; i++) {
+            float[] v = new float[p * frame];
+            for (int j = 0; j < p; j++) System.arraycopy(images.image(i), 0, v, j * frame, frame);
+            x.add(v);
+        }
+        io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(x.toArray(new float[0][]));
+        int floats = tok.layout(n, n).tokens() * cfg.model.latentChannels;
+        return TokenizerTask.linearCode(pca, c * p, n, n, floats);
     }
 
     /** Digits at the native size: zero-padded (28 → 32) when they fit, else area-resized. */

@@ -60,6 +60,40 @@ class VideoTokenizerTaskTest {
         return MovingMnistTest.fakeDigits(8, 3);
     }
 
+    /**
+     * With model.linearCode: the task fits the temporal-patch code (2 frames of a temporal patch at the lowest
+     * rate, 8 fps with k_t = 4) deterministically, trains, and the code travels in the model file: the loaded
+     * model encodes bit for bit as the trained one.
+     */
+    @Test
+    void withTheLinearCodeFitsTrainsSavesAndLoads() {
+        VideoTokTrainConfig c = tiny();
+        c.model.linearCode = true;
+        c.video.pcaClips = 12;
+        VideoTokenizerTask task = new VideoTokenizerTask(c, digits(), digits());
+        io.dcsldm.tok.LinearCode code = task.tokenizer().linearCode();
+        assertEquals(2, code.channels(), "two basis frames of one channel");
+        assertEquals(16 * 2 * 2, code.floats(), "a temporal patch's latent floats: 16 patches × 2 levels × 1 token × 2 channels");
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(code.components(),
+                new VideoTokenizerTask(c, digits(), digits()).tokenizer().linearCode().components()), "the fit is deterministic");
+        Path dir = tmp.resolve("linear-run");
+        TrainResult r = new Trainer<>(dir, c.train, task).progressBar(false).run();
+        assertTrue(Double.isFinite(r.lastLoss()));
+        Path file = tmp.resolve("tok-video-linear.dcs");
+        VideoTokenizerModel.save(file, task.tokenizer(), c);
+        VideoTokenizerModel.Loaded loaded = VideoTokenizerModel.load(file);
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(code.components(), loaded.tokenizer().linearCode().components()));
+        INDArray x = Clips.toINDArray(task.evalScenes().clip(0).render(16, 16), 1, 16, 16);
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(task.videoTokenizer().encode(x, 16).tokens(), loaded.video().encode(x, 16).tokens()));
+        // a lowest frame rate that does not fill whole frames of a temporal patch cannot have a basis
+        VideoTokTrainConfig odd = tiny();
+        odd.model.linearCode = true;
+        odd.video.fps = java.util.List.of(10, 16);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new VideoTokenizerTask(odd, digits(), digits()));
+        assertTrue(e.getMessage().contains("video.fps"), e.getMessage());
+    }
+
     @Test
     void trainsEvaluatesSavesAndLoads() {
         VideoTokTrainConfig c = tiny();
@@ -75,7 +109,14 @@ class VideoTokenizerTaskTest {
         assertTrue(Double.isFinite(r.lastLoss()));
         assertTrue(task.tokenizer().latentMean() != null, "evaluation measured latent statistics");
 
-        Map<String, Object> e = VideoEval.evaluate(task, 2);
+        Map<String, Object> e = VideoEval.evaluate(task, 2, 6);
+        // the PCA reference: one value per level count, and more components never reconstruct worse
+        @SuppressWarnings("unchecked") Map<String, Double> pca = (Map<String, Double>) e.get("pca_psnr_8->8_per_level");
+        assertEquals(c.model.levels, pca.size(), pca.toString());
+        for (int l = 1; l <= c.model.levels; l++) {
+            assertTrue(Double.isFinite(pca.get("" + l)), pca.toString());
+            if (l > 1) assertTrue(pca.get("" + l) >= pca.get("" + (l - 1)) - 1e-9, pca.toString());
+        }
         @SuppressWarnings("unchecked") Map<String, Double> psnr = (Map<String, Double>) e.get("psnr");
         assertTrue(psnr.containsKey("8->8") && psnr.containsKey("8->16") && psnr.containsKey("8->32"), psnr.toString());
         assertEquals(true, e.get("latent_shape_equal_across_fps"));
