@@ -44,7 +44,11 @@ final class VideoTraining {
                 task.params().count(), task.datasetSize(), cfg.video.digits, 100 * cfg.video.imageFraction, cfg.video.fps, cfg.video.sizes, dir);
         TrainingRuns.train(dir, cfg.train, task, run);
         if (Boolean.getBoolean("dcs.profile")) System.err.println("train-tokenizer: wall time per section\n" + io.dcsldm.core.runtime.Profiler.report());
-        TrainingRuns.export("train-tokenizer", dir, task, true, export, () -> VideoTokenizerModel.save(export, task.tokenizer(), cfg));
+        TrainingRuns.export("train-tokenizer", dir, task, true, export, () -> {
+            // of the exported (EMA) weights, whatever step the last evaluation ran at (as for images)
+            io.dcsldm.train.video.VideoEval.measureLatentStats(task, cfg.video.statsClips, cfg.video.statsImages);
+            VideoTokenizerModel.save(export, task.tokenizer(), cfg);
+        });
         return 0;
     }
 
