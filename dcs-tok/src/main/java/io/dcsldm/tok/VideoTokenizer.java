@@ -26,6 +26,10 @@ import java.util.Map;
  *     → Depatchifier (LPA)                any output size and any output frame rate
  * </pre>
  *
+ * <p>With {@code model.linearCode} the latent also carries a linear code of each temporal patch
+ * ({@link TemporalLinearCode}): the encoder's output is a residual added to the code's coordinates and the
+ * depatchifier's output a residual added to the code's rendering, as {@link DcsTokenizer} does for images.</p>
+ *
  * <p>It holds no weights of its own: every module is built on the wrapped {@link DcsTokenizer}'s
  * parameter store through shared scopes, so an image (a one-frame video at {@code fps = k_t}, in-patch
  * time {@code τ = 0.5}) goes through exactly the weights and computation of {@link DcsTokenizer#encode}
@@ -324,10 +328,10 @@ public final class VideoTokenizer {
                         pat.patches()[i], out, b);
         }
         if (linearZ != null) {
-            INDArray blocks = linearZ.reshape(b, l, layout.times(), linearZ.columns() / ((long) l * layout.times()));
+            INDArray blocks = linearZ.reshape(b, l, layout.times(), linearBlock(layout));
             for (int t = 0; t < layout.times(); t++) {
                 INDArray coords = blocks.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).dup('c').reshape(b, -1);
-                frames(clips, tg, t).addi(linear().decode(coords, tg, t, out.height(), out.width()));
+                frames(clips, tg, t).addi(linear(layout).decode(coords, tg, t, out.height(), out.width()));
             }
         }
         INDArray img = clips.addi(1.0).muli(0.5);
@@ -423,33 +427,45 @@ public final class VideoTokenizer {
 
     // ------------------------------------------------------------------ the linear code (model.linearCode)
 
-    /** The image tokenizer's linear code read as a temporal-patch code; it must be installed (fitted or loaded). */
-    private TemporalLinearCode linear() {
+    /**
+     * The image tokenizer's linear code read as a temporal-patch code; it must be installed (fitted or loaded),
+     * and {@code layout}'s temporal patches must hold as many floats as it has coordinates (the same spatial grid).
+     */
+    private TemporalLinearCode linear(TokenLayout layout) {
         LinearCode code = image.linearCode();
         if (code == null)
             throw new IllegalStateException("model.linearCode is true but no linear code is installed: fit one on training clips "
                     + "(VideoTokenizerTask does) or load a checkpoint that holds one");
         if (linear == null || linear.code() != code) linear = new TemporalLinearCode(code, cfg.channels);
+        if (linear.floats() != cfg.levels * linearBlock(layout))
+            throw new IllegalArgumentException("the linear code has " + linear.floats() + " coordinates per temporal patch, fitted for "
+                    + code.height() + "×" + code.width() + " frames; a temporal patch of this clip's " + layout.gridH() + "×" + layout.gridW()
+                    + " patch grid has " + cfg.levels * linearBlock(layout) + " latent floats (use the aspect ratio it was trained on)");
         return linear;
+    }
+
+    /** Latent floats of one level of one temporal patch: {@code S·m·c}. */
+    private long linearBlock(TokenLayout layout) {
+        return (long) layout.gridH() * layout.gridW() * cfg.tokensPerLevel * cfg.latentChannels;
     }
 
     /** The linear coordinates of clips {@code [B, F, C, H, W]} ([−1, 1] scale) as latent floats {@code [B, T·c]}, level-major. */
     private INDArray linearLatent(INDArray scaledClips, TemporalGrid tg, TokenLayout layout) {
-        long b = scaledClips.size(0), block = (long) layout.gridH() * layout.gridW() * cfg.tokensPerLevel * cfg.latentChannels;
+        long b = scaledClips.size(0), block = linearBlock(layout);
         INDArray out = Nd4j.createUninitialized(scaledClips.dataType(), b, cfg.levels, layout.times(), block);
         for (int t = 0; t < layout.times(); t++)
             out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all())
-                    .assign(linear().encode(scaledClips, tg, t).reshape(b, cfg.levels, block));
+                    .assign(linear(layout).encode(scaledClips, tg, t).reshape(b, cfg.levels, block));
         return out.reshape(b, (long) cfg.levels * layout.times() * block);
     }
 
     /** Gradient of the linear rendering w.r.t. the latent floats {@code [B, tokens(l)·c]}, from {@code dClips} on the [−1, 1] scale. */
     private INDArray linearBackward(INDArray dClips, TemporalGrid tg, TokenLayout layout, int l) {
-        long b = dClips.size(0), block = (long) layout.gridH() * layout.gridW() * cfg.tokensPerLevel * cfg.latentChannels;
+        long b = dClips.size(0), block = linearBlock(layout);
         INDArray out = Nd4j.createUninitialized(dClips.dataType(), b, l, layout.times(), block);
         for (int t = 0; t < layout.times(); t++)
             out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all())
-                    .assign(linear().decodeBackward(frames(dClips, tg, t), tg, t, (int) (l * block)).reshape(b, l, block));
+                    .assign(linear(layout).decodeBackward(frames(dClips, tg, t), tg, t, (int) (l * block)).reshape(b, l, block));
         return out.reshape(b, l * layout.times() * block);
     }
 

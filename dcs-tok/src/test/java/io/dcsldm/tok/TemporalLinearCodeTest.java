@@ -120,6 +120,8 @@ class TemporalLinearCodeTest {
         VideoTokenizer tok = withRandomCode(c, 6, false);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> tok.imageTokenizer().encode(Nd4j.rand(DataType.FLOAT, 1, 1, 8, 8)));
         assertTrue(e.getMessage().contains("VideoTokenizer"), e.getMessage());
+        IllegalArgumentException wide = assertThrows(IllegalArgumentException.class, () -> tok.encode(Nd4j.rand(DataType.FLOAT, 1, 8, 1, 8, 16), 8));
+        assertTrue(wide.getMessage().contains("patch grid"), wide.getMessage());
         TokConfig images = DcsTokenizerTest.tiny();
         images.linearCode = true;
         TokConfig two = copy(images);
