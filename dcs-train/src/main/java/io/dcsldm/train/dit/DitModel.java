@@ -20,7 +20,7 @@ public final class DitModel {
     private DitModel() {}
 
     /** The extra tensor holding {@link DcsDiT#latentScale()} (absent when the model diffuses the normalised latent). */
-    static final String LATENT_SCALE = "latent_scale";
+    public static final String LATENT_SCALE = "latent_scale";
 
     public record Loaded(DcsDiT dit, DcsTokenizer tokenizer, DitTrainConfig config, int nativeSize) {}
 
@@ -29,7 +29,7 @@ public final class DitModel {
     }
 
     /** The DiT's state beyond its weights, in model files and training checkpoints alike: its diffusion space's scale, if any. */
-    static Map<String, INDArray> extraTensors(DcsDiT dit) {
+    public static Map<String, INDArray> extraTensors(DcsDiT dit) {
         return dit.latentScale() == null ? Map.of() : Map.of(LATENT_SCALE, dit.latentScale());
     }
 

@@ -31,8 +31,18 @@ public final class LatentScale {
      * {@code power = 0} gives all ones.
      */
     public static INDArray fromDecoder(DcsTokenizer tok, TokenLayout layout, int size, double power) {
-        int t = layout.tokens(), c = tok.config().latentChannels, n = t * c;
-        double[] energy = pixelEnergy(tok, layout, size, n);
+        return fromEnergy(pixelEnergy(z -> tok.decode(new Latent(z, layout, layout.levels()), size, size), layout,
+                tok.config().latentChannels), layout, power);
+    }
+
+    /** The same for a video tokenizer's latent, decoded as clips at {@code fps} and {@code size × size}. */
+    public static INDArray fromVideoDecoder(io.dcsldm.tok.VideoTokenizer tok, TokenLayout layout, double fps, int size, double power) {
+        return fromEnergy(pixelEnergy(z -> tok.decode(new Latent(z, layout, layout.levels()), fps, size, size), layout,
+                tok.config().latentChannels), layout, power);
+    }
+
+    private static INDArray fromEnergy(double[] energy, TokenLayout layout, double power) {
+        int t = layout.tokens(), n = energy.length, c = n / t;
         double[] s = new double[n];
         double meanSq = 0;
         for (int j = 0; j < n; j++) {
@@ -44,9 +54,9 @@ public final class LatentScale {
         return Nd4j.create(s, new long[]{t, c}).castTo(DataType.FLOAT);
     }
 
-    /** RMS pixel change per unit of each of the {@code n} latent coordinates (all levels decoded). */
-    static double[] pixelEnergy(DcsTokenizer tok, TokenLayout layout, int size, int n) {
-        int t = layout.tokens(), c = n / t;
+    /** RMS pixel change per unit of each latent coordinate (all levels decoded by {@code decode}: latents {@code [B, T, c]} → pixels). */
+    static double[] pixelEnergy(java.util.function.Function<INDArray, INDArray> decode, TokenLayout layout, int c) {
+        int t = layout.tokens(), n = t * c;
         double[] e = new double[n];
         int chunk = 64;
         for (int from = 0; from < n; from += chunk) {
@@ -57,7 +67,7 @@ public final class LatentScale {
                 z.putScalar(new long[]{k, j / c, j % c}, STEP);
                 z.putScalar(new long[]{m + k, j / c, j % c}, -STEP);
             }
-            INDArray img = tok.decode(new Latent(z, layout, layout.levels()), size, size);
+            INDArray img = decode.apply(z);
             long pixels = img.length() / (2L * m);
             INDArray flat = img.reshape(2L * m, pixels);
             for (int k = 0; k < m; k++) {

@@ -30,6 +30,13 @@ public class VideoDitConfig implements SelfValidating {
         public double fps = 8;
         @Range(min = 1)
         public int size = 32;
+        /**
+         * Train and sample in the space scaled per coordinate by (pixel energy)^power, as
+         * {@code data.latentScalePower} of the image DiT ({@link io.dcsldm.train.dit.LatentScale}); 0 = the
+         * tokenizer's normalised latent.
+         */
+        @Range(min = 0, max = 2)
+        public double latentScalePower = 0.0;
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A trained video DiT as a file (kind {@value VideoDitTask#MODEL_KIND}): its weights and config; the video
+ * A trained video DiT as a file (kind {@value VideoDitTask#MODEL_KIND}): its weights, its latent scale (when
+ * {@code video.latentScalePower} is set) and config; the video
  * tokenizer it belongs to is named by {@code video.tokenizer} and loaded with it.
  */
 public final class VideoDitModel {
@@ -25,7 +26,7 @@ public final class VideoDitModel {
     }
 
     public static void save(Path file, DcsDiT dit, VideoDitConfig config) {
-        ModelFiles.write(file, VideoDitTask.MODEL_KIND, config, dit.params(), Map.of());
+        ModelFiles.write(file, VideoDitTask.MODEL_KIND, config, dit.params(), io.dcsldm.train.dit.DitModel.extraTensors(dit));
     }
 
     /** Loads the DiT and its tokenizer ({@code video.tokenizer}, relative paths tried against {@code repoRoot} too). */
@@ -38,6 +39,11 @@ public final class VideoDitModel {
         TokenLayout layout = tok.video().layout(frames, cfg.video.fps, cfg.video.size, cfg.video.size);
         DcsDiT dit = new DcsDiT(cfg.model, layout, tok.config().model.latentChannels, new ParamStore(DataType.FLOAT, 0));
         f.copyWeightsInto(dit.params());
+        org.nd4j.linalg.api.ndarray.INDArray scale = f.extra().get(io.dcsldm.train.dit.DitModel.LATENT_SCALE);
+        if (scale == null && cfg.video.latentScalePower != 0)
+            throw new io.dcsldm.core.checkpoint.CheckpointException("checkpoint " + file + " has no '" + ModelFiles.EXTRA_PREFIX
+                    + io.dcsldm.train.dit.DitModel.LATENT_SCALE + "' but its config sets video.latentScalePower=" + cfg.video.latentScalePower);
+        if (scale != null) dit.setLatentScale(scale);
         return new Loaded(dit, tok, cfg);
     }
 }

@@ -60,6 +60,12 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
             System.arraycopy(z, 0, latents, from * tokens * channels, z.length);
         }
         this.model = new DcsDiT(config.model, layout, channels, new ParamStore(DataType.FLOAT, config.train.seed));
+        if (config.video.latentScalePower != 0) {
+            INDArray scale = io.dcsldm.train.dit.LatentScale.fromVideoDecoder(tokenizer, layout, fps, size, config.video.latentScalePower);
+            float[] s = scale.dup('c').data().asFloat();
+            for (int i = 0; i < latents.length; i++) latents[i] *= s[i % s.length];
+            model.setLatentScale(scale);
+        }
         this.objective = new FlowObjective(model, config.flow);
         int h = Math.min(64, n / 2);
         this.heldOut = java.util.stream.IntStream.range(n - h, n).toArray();
@@ -103,6 +109,20 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("heldout_flow_loss", loss);
         return m;
+    }
+
+    /** The diffusion space's scale travels with training checkpoints, so a checkpoint loads as a model file. */
+    @Override public Map<String, INDArray> extraState() {
+        return io.dcsldm.train.dit.DitModel.extraTensors(model);
+    }
+
+    /** The scale is recomputed from the tokenizer at start-up; a checkpoint whose scale differs was trained for another space. */
+    @Override public void loadExtraState(Map<String, INDArray> state) {
+        INDArray saved = state.get(io.dcsldm.train.dit.DitModel.LATENT_SCALE), mine = model.latentScale();
+        if ((saved == null) != (mine == null) || (saved != null && saved.sub(mine).amaxNumber().doubleValue() > 1e-5))
+            throw new IllegalStateException("the checkpoint's latent scale differs from the one computed from tokenizer "
+                    + config.video.tokenizer + " with video.latentScalePower=" + config.video.latentScalePower
+                    + ": it was trained for another tokenizer or power");
     }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }

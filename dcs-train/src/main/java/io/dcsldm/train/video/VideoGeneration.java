@@ -31,7 +31,7 @@ public final class VideoGeneration {
         List<float[][][]> previews = new ArrayList<>();
         long t0 = System.nanoTime();
         INDArray z = sampler.progressive(noise, labels, maxLevels, (l, prefix) -> {
-            previews.add(Clips.toArrays(tok.decode(new Latent(prefix.dup('c'), layout, l), fps, size, size)));
+            previews.add(Clips.toArrays(tok.decode(new Latent(dit.toTokenizerSpace(prefix).dup('c'), layout, l), fps, size, size)));
             return true;
         });
         double ms = (System.nanoTime() - t0) / 1e6;

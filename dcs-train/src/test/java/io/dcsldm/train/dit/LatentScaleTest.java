@@ -62,7 +62,7 @@ class LatentScaleTest {
         unit.putScalar(new long[]{0, 3, 1}, 1.0);
         INDArray d = tok.decode(new Latent(unit, layout, layout.levels()), 32, 32).sub(tok.decode(new Latent(zero, layout, layout.levels()), 32, 32));
         double rms3 = Math.sqrt(d.mul(d).meanNumber().doubleValue());
-        double[] energy = LatentScale.pixelEnergy(tok, layout, 32, t * c);
+        double[] energy = LatentScale.pixelEnergy(z -> tok.decode(new Latent(z, layout, layout.levels()), 32, 32), layout, c);
         assertEquals(rms3, energy[3 * c + 1], 0.02 * rms3);
         // coarse levels carry more pixel energy than fine ones (the code is a PCA: level 1 holds the top components)
         int perLevel = layout.tokens(1);

@@ -1,5 +1,6 @@
 package io.dcsldm.train.video;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import io.dcsldm.train.loop.TrainResult;
 import io.dcsldm.train.loop.Trainer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.junit.jupiter.api.io.TempDir;
 
 /** DCS-DiT on video latents end to end on tiny models: encode clips, train 2 steps, save, load, generate with per-level previews. */
@@ -56,5 +58,22 @@ class VideoDitTaskTest {
         assertEquals(2, g.previews().get(0).length);
         assertEquals(8, g.previews().get(1)[0].length, "0.5 s at 16 fps");
         assertEquals(16 * 16, g.previews().get(1)[0][0].length);
+
+        // in the space scaled by pixel energy (video.latentScalePower): the scale is computed from the tokenizer,
+        // travels with the model file, and generation decodes through it
+        c.video.latentScalePower = 0.5;
+        VideoDitTask scaled = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
+        INDArray s = scaled.model().latentScale();
+        assertArrayEquals(new long[]{task.tokens(), task.channels()}, s.shape());
+        assertEquals(1.0, s.mul(s).meanNumber().doubleValue(), 1e-4, "unit mean square");
+        INDArray expected = task.batch(new int[]{0, 5}).mul(s.reshape(1, task.tokens(), task.channels()).broadcast(2, task.tokens(), task.channels()));
+        assertTrue(scaled.batch(new int[]{0, 5}).sub(expected).amaxNumber().doubleValue() < 1e-5, "the training latents are the tokenizer's times the scale");
+        new Trainer<>(tmp.resolve("scaled-run"), c.train, scaled).progressBar(false).run();
+        Path scaledFile = tmp.resolve("dit-video-scaled.dcs");
+        VideoDitModel.save(scaledFile, scaled.model(), c);
+        VideoDitModel.Loaded ms = VideoDitModel.load(scaledFile, null);
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(s, ms.dit().latentScale()));
+        assertEquals(2, VideoGeneration.run(ms.dit(), ms.tokenizer().video(), new int[]{3}, 2, FlowSampler.Method.EULER, 2, 1.5, 7, 8, 16)
+                .previews().size());
     }
 }
