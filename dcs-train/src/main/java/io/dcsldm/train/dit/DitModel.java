@@ -33,6 +33,17 @@ public final class DitModel {
         return dit.latentScale() == null ? Map.of() : Map.of(LATENT_SCALE, dit.latentScale());
     }
 
+    /**
+     * Refuses restored state whose latent scale is not the one {@code dit} computed at start-up from its
+     * tokenizer ({@code computedFrom} says which tokenizer and power): it was trained for another space.
+     */
+    public static void checkLatentScale(Map<String, INDArray> state, DcsDiT dit, String computedFrom) {
+        INDArray saved = state.get(LATENT_SCALE), mine = dit.latentScale();
+        if ((saved == null) != (mine == null) || (saved != null && saved.sub(mine).amaxNumber().doubleValue() > 1e-5))
+            throw new IllegalStateException("the checkpoint's latent scale differs from the one computed from " + computedFrom
+                    + ": it was trained for another tokenizer or power");
+    }
+
     public static Loaded load(Path file, Path repoRoot) {
         ModelFiles.Read<DitTrainConfig> f = ModelFiles.read(file, DitTask.MODEL_KIND, "a diffusion model (dcs-dit)", DitTrainConfig.class);
         DitTrainConfig cfg = f.config();

@@ -93,12 +93,7 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
 
     /** The scale is recomputed from the tokenizer at start-up; a checkpoint whose scale differs was trained for another space. */
     @Override public void loadExtraState(Map<String, INDArray> state) {
-        INDArray saved = state.get(DitModel.LATENT_SCALE);
-        INDArray mine = model.latentScale();
-        if ((saved == null) != (mine == null) || (saved != null && saved.sub(mine).amaxNumber().doubleValue() > 1e-5))
-            throw new IllegalStateException("the checkpoint's latent scale differs from the one computed from tokenizer "
-                    + config.data.tokenizer + " with data.latentScalePower=" + config.data.latentScalePower
-                    + ": it was trained for another tokenizer or power");
+        DitModel.checkLatentScale(state, model, "tokenizer " + config.data.tokenizer + " with data.latentScalePower=" + config.data.latentScalePower);
     }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }

@@ -1,14 +1,16 @@
 package io.dcsldm.train.video;
 
+import io.dcsldm.core.checkpoint.CheckpointException;
 import io.dcsldm.core.checkpoint.CheckpointIO;
 import io.dcsldm.core.nn.ParamStore;
 import io.dcsldm.dit.DcsDiT;
 import io.dcsldm.tok.TokenLayout;
 import io.dcsldm.train.ModelFiles;
+import io.dcsldm.train.dit.DitModel;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * A trained video DiT as a file (kind {@value VideoDitTask#MODEL_KIND}): its weights, its latent scale (when
@@ -26,7 +28,7 @@ public final class VideoDitModel {
     }
 
     public static void save(Path file, DcsDiT dit, VideoDitConfig config) {
-        ModelFiles.write(file, VideoDitTask.MODEL_KIND, config, dit.params(), io.dcsldm.train.dit.DitModel.extraTensors(dit));
+        ModelFiles.write(file, VideoDitTask.MODEL_KIND, config, dit.params(), DitModel.extraTensors(dit));
     }
 
     /** Loads the DiT and its tokenizer ({@code video.tokenizer}, relative paths tried against {@code repoRoot} too). */
@@ -39,10 +41,10 @@ public final class VideoDitModel {
         TokenLayout layout = tok.video().layout(frames, cfg.video.fps, cfg.video.size, cfg.video.size);
         DcsDiT dit = new DcsDiT(cfg.model, layout, tok.config().model.latentChannels, new ParamStore(DataType.FLOAT, 0));
         f.copyWeightsInto(dit.params());
-        org.nd4j.linalg.api.ndarray.INDArray scale = f.extra().get(io.dcsldm.train.dit.DitModel.LATENT_SCALE);
+        INDArray scale = f.extra().get(DitModel.LATENT_SCALE);
         if (scale == null && cfg.video.latentScalePower != 0)
-            throw new io.dcsldm.core.checkpoint.CheckpointException("checkpoint " + file + " has no '" + ModelFiles.EXTRA_PREFIX
-                    + io.dcsldm.train.dit.DitModel.LATENT_SCALE + "' but its config sets video.latentScalePower=" + cfg.video.latentScalePower);
+            throw new CheckpointException("checkpoint " + file + " has no '" + ModelFiles.EXTRA_PREFIX
+                    + DitModel.LATENT_SCALE + "' but its config sets video.latentScalePower=" + cfg.video.latentScalePower);
         if (scale != null) dit.setLatentScale(scale);
         return new Loaded(dit, tok, cfg);
     }

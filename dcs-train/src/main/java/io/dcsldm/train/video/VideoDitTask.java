@@ -6,7 +6,9 @@ import io.dcsldm.dit.DcsDiT;
 import io.dcsldm.dit.FlowObjective;
 import io.dcsldm.tok.TokenLayout;
 import io.dcsldm.tok.VideoTokenizer;
+import io.dcsldm.train.dit.DitModel;
 import io.dcsldm.train.dit.DitTask;
+import io.dcsldm.train.dit.LatentScale;
 import io.dcsldm.train.loop.TrainTask;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,7 +63,7 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
         }
         this.model = new DcsDiT(config.model, layout, channels, new ParamStore(DataType.FLOAT, config.train.seed));
         if (config.video.latentScalePower != 0) {
-            INDArray scale = io.dcsldm.train.dit.LatentScale.fromVideoDecoder(tokenizer, layout, fps, size, config.video.latentScalePower);
+            INDArray scale = LatentScale.fromVideoDecoder(tokenizer, layout, fps, size, config.video.latentScalePower);
             float[] s = scale.dup('c').data().asFloat();
             for (int i = 0; i < latents.length; i++) latents[i] *= s[i % s.length];
             model.setLatentScale(scale);
@@ -113,16 +115,12 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
 
     /** The diffusion space's scale travels with training checkpoints, so a checkpoint loads as a model file. */
     @Override public Map<String, INDArray> extraState() {
-        return io.dcsldm.train.dit.DitModel.extraTensors(model);
+        return DitModel.extraTensors(model);
     }
 
     /** The scale is recomputed from the tokenizer at start-up; a checkpoint whose scale differs was trained for another space. */
     @Override public void loadExtraState(Map<String, INDArray> state) {
-        INDArray saved = state.get(io.dcsldm.train.dit.DitModel.LATENT_SCALE), mine = model.latentScale();
-        if ((saved == null) != (mine == null) || (saved != null && saved.sub(mine).amaxNumber().doubleValue() > 1e-5))
-            throw new IllegalStateException("the checkpoint's latent scale differs from the one computed from tokenizer "
-                    + config.video.tokenizer + " with video.latentScalePower=" + config.video.latentScalePower
-                    + ": it was trained for another tokenizer or power");
+        DitModel.checkLatentScale(state, model, "tokenizer " + config.video.tokenizer + " with video.latentScalePower=" + config.video.latentScalePower);
     }
 
     @Override public String configYaml() { return ConfigLoader.toYaml(config); }
