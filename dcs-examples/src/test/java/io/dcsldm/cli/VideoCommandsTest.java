@@ -99,8 +99,11 @@ class VideoCommandsTest {
                 "--set", "video.tokenizer=" + model, "--set", "video.clips=8", "--set", "video.size=16",
                 "--set", "train.steps=2", "--set", "train.warmupSteps=1", "--set", "train.batchSize=4", "--set", "train.evalEvery=2",
                 "--set", "train.checkpointEvery=2", "--set", "model.width=16", "--set", "model.depth=1", "--set", "model.heads=2",
-                "--set", "model.frequencyWidth=16");
+                "--set", "model.frequencyWidth=16", "--set", "video.digitsPerClip=1", "--set", "video.latentScalePower=0.5");
         assertEquals(0, d.code(), d.err());
+        io.dcsldm.train.video.VideoDitModel.Loaded trained = io.dcsldm.train.video.VideoDitModel.load(dit, null);
+        assertEquals(1, trained.config().video.digitsPerClip);
+        assertTrue(trained.dit().latentScale() != null, "the scale travels with the model file");
         Path gen = tmp.resolve("gen");
         DcsCliTest.Run g = DcsCliTest.dcs("generate", "--checkpoint", dit.toString(), "--class", "3", "--count", "2", "--size", "16",
                 "--fps", "16", "--steps", "2", "--previews", "--out", gen.toString());

@@ -37,6 +37,9 @@ public class VideoDitConfig implements SelfValidating {
          */
         @Range(min = 0, max = 2)
         public double latentScalePower = 0.0;
+        /** Digits per training scene; 0 (default): the tokenizer's {@code video.digitsPerClip}. The class is the first digit's. */
+        @Range(min = 0)
+        public int digitsPerClip = 0;
     }
 
     @Override
