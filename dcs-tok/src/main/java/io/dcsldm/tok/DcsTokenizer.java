@@ -248,20 +248,20 @@ public final class DcsTokenizer {
 
         // one target size: the depatchifier for its patch size, plus each sample's linear reconstruction
         class TargetSize implements TargetGroupDecoding.Group {
-            final List<Integer> members;
             final INDArray target;
             final int n;
             final PatchGrid gout;
             final Depatchifier lpa;
-            INDArray linearKeep;
+            final int[] batchRows; // the members' rows in the encoder-ordered batch
+            TargetGroupDecoding.LinearPrefix linearPrefix;
 
             TargetSize(List<Integer> members, INDArray target) {
-                this.members = members;
                 this.target = target;
                 this.n = members.size();
                 this.gout = new PatchGrid(layout.gridH(), layout.gridW(), 1, layout.gridH(), layout.gridW())
                         .atSize((int) target.size(2), (int) target.size(3));
                 this.lpa = depatchifierFor(gout.patch());
+                this.batchRows = members.stream().mapToInt(i -> position[i]).toArray();
             }
 
             @Override
@@ -269,23 +269,15 @@ public final class DcsTokenizer {
                 INDArray y = lpa.forward(rows, keepMask(levels, g), fourier(gout.patch()), n * g, true);
                 INDArray pred = gout.assemble(y.reshape((long) n * g, gout.pixelsPerPatch(), cfg.channels), cfg.channels);
                 if (cfg.linearCode) { // each sample's linear reconstruction from its first levels only
-                    linearKeep = Nd4j.zeros(z.dataType(), n, floats);
-                    INDArray zk = Nd4j.createUninitialized(z.dataType(), n, floats);
-                    for (int i = 0; i < n; i++) {
-                        linearKeep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) layout.tokens(levels[i]) * cfg.latentChannels)).assign(1.0);
-                        zk.putRow(i, zFlat.getRow(position[members.get(i)]));
-                    }
-                    pred.addi(requireLinear().decode(zk.muli(linearKeep), (int) target.size(2), (int) target.size(3)));
+                    linearPrefix = TargetGroupDecoding.LinearPrefix.gather(zFlat, batchRows, levels, layout, cfg.latentChannels);
+                    pred.addi(requireLinear().decode(linearPrefix.z(), (int) target.size(2), (int) target.size(3)));
                 }
                 return pred.addi(1.0).muli(0.5); // model output in [−1, 1] → the [0, 1] scale
             }
 
             @Override
             public INDArray backward(INDArray dPred) {
-                if (cfg.linearCode) {
-                    INDArray dzk = requireLinear().decodeBackward(dPred, (int) floats).muli(linearKeep);
-                    for (int i = 0; i < n; i++) dzLinear.putRow(position[members.get(i)], dzk.getRow(i));
-                }
+                if (cfg.linearCode) linearPrefix.scatter(requireLinear().decodeBackward(dPred, (int) floats), dzLinear, batchRows);
                 return lpa.backward(gout.extract(dPred).reshape((long) n * g * gout.pixelsPerPatch(), cfg.channels));
             }
         }

@@ -91,4 +91,29 @@ final class TargetGroupDecoding {
     private static org.nd4j.linalg.indexing.INDArrayIndex rowsOf(long i, long rowsPerSample) {
         return NDArrayIndex.interval(i * rowsPerSample, (i + 1) * rowsPerSample);
     }
+
+    /**
+     * With a linear code (model.linearCode): a target group's members' latent floats, gathered from the batch's
+     * {@code [B, floats]} in encoder order, with every coordinate beyond each member's level count zeroed; and
+     * the mask that zeroed them, for the backward.
+     */
+    record LinearPrefix(INDArray z, INDArray keep) {
+        /** {@code rows[i]}: member {@code i}'s row in {@code zFlat}; {@code levels[i]}: its level count. */
+        static LinearPrefix gather(INDArray zFlat, int[] rows, int[] levels, TokenLayout layout, int channels) {
+            int n = rows.length;
+            long floats = zFlat.columns();
+            INDArray keep = Nd4j.zeros(zFlat.dataType(), n, floats), z = Nd4j.createUninitialized(zFlat.dataType(), n, floats);
+            for (int i = 0; i < n; i++) {
+                keep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) layout.tokens(levels[i]) * channels)).assign(1.0);
+                z.putRow(i, zFlat.getRow(rows[i]));
+            }
+            return new LinearPrefix(z.muli(keep), keep);
+        }
+
+        /** Masks the members' gradient {@code dz: [n, floats]} and writes it into {@code dzAll}'s rows. */
+        void scatter(INDArray dz, INDArray dzAll, int[] rows) {
+            dz.muli(keep);
+            for (int i = 0; i < rows.length; i++) dzAll.putRow(rows[i], dz.getRow(i));
+        }
+    }
 }

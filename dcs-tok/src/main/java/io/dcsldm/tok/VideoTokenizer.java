@@ -186,10 +186,11 @@ public final class VideoTokenizer {
             TemporalGrid tg = temporal((int) in.size(1), first.inFps());
             PatchGrid gin = image.grid((int) in.size(3), (int) in.size(4));
             List<Patchifier> used = new ArrayList<>();
-            lats.add(patchify(in, tg, gin, members.size(), true, used));
+            INDArray scaled = in.mul(2.0).subi(1.0);
+            lats.add(patchify(scaled, tg, gin, members.size(), true, used));
             usedPla.add(used);
             inGrids.add(tg);
-            if (cfg.linearCode) linearLatents.add(linearLatent(in.mul(2.0).subi(1.0), tg, layout));
+            if (cfg.linearCode) linearLatents.add(linearLatent(scaled, tg, layout));
         }
         INDArray lat = lats.size() == 1 ? lats.get(0) : Nd4j.concat(0, lats.toArray(new INDArray[0]));
         t = Profiler.lap("vtok.pla.fwd", t);
@@ -215,29 +216,19 @@ public final class VideoTokenizer {
                     final PatchGrid gout = new PatchGrid(targetLayout.gridH(), targetLayout.gridW(), 1, targetLayout.gridH(), targetLayout.gridW())
                             .atSize((int) target.size(3), (int) target.size(4));
                     final List<Depatchifier> used = new ArrayList<>();
-                    INDArray linearKeep; // [n, floats]: 1 on the coordinates of each member's first levels
+                    final int[] batchRows = members.stream().mapToInt(i -> position[i]).toArray(); // in the encoder-ordered batch
+                    TargetGroupDecoding.LinearPrefix linearPrefix;
 
                     @Override
                     public INDArray forward(INDArray rows, int[] levels) {
-                        INDArray zk = null;
-                        if (cfg.linearCode) { // each member's linear rendering from its first levels only
-                            linearKeep = Nd4j.zeros(z.dataType(), n, floats);
-                            zk = Nd4j.createUninitialized(z.dataType(), n, floats);
-                            for (int i = 0; i < n; i++) {
-                                linearKeep.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, (long) targetLayout.tokens(levels[i]) * cfg.latentChannels)).assign(1.0);
-                                zk.putRow(i, zFlat.getRow(position[members.get(i)]));
-                            }
-                            zk.muli(linearKeep);
-                        }
-                        return depatchify(rows, levels, zk, tg, gout, targetLayout, n, cfg.levels, true, used);
+                        // with the linear code: each member's linear rendering from its first levels only
+                        if (cfg.linearCode) linearPrefix = TargetGroupDecoding.LinearPrefix.gather(zFlat, batchRows, levels, targetLayout, cfg.latentChannels);
+                        return depatchify(rows, levels, cfg.linearCode ? linearPrefix.z() : null, tg, gout, targetLayout, n, cfg.levels, true, used);
                     }
 
                     @Override
                     public INDArray backward(INDArray dPred) {
-                        if (cfg.linearCode) {
-                            INDArray dzk = linearBackward(dPred, tg, targetLayout, cfg.levels).muli(linearKeep);
-                            for (int i = 0; i < n; i++) dzLinear.putRow(position[members.get(i)], dzk.getRow(i));
-                        }
+                        if (cfg.linearCode) linearPrefix.scatter(linearBackward(dPred, tg, targetLayout, cfg.levels), dzLinear, batchRows);
                         return depatchifyBackward(dPred, tg, gout, targetLayout, n, used);
                     }
                 });
@@ -262,13 +253,12 @@ public final class VideoTokenizer {
     // ------------------------------------------------------------------ patchify / depatchify over time
 
     /**
-     * Clips {@code [B, F, C, H, W]} → latent tokens in per-patch order {@code [B·G·L·m, D]}, patches ordered
-     * (sample, temporal patch, row, column). One patchifier call per temporal frame pattern.
+     * Clips {@code [B, F, C, H, W]} on the [−1, 1] scale → latent tokens in per-patch order {@code [B·G·L·m, D]},
+     * patches ordered (sample, temporal patch, row, column). One patchifier call per temporal frame pattern.
      */
-    private INDArray patchify(INDArray clips, TemporalGrid tg, PatchGrid g, int b, boolean train, List<Patchifier> used) {
+    private INDArray patchify(INDArray scaled, TemporalGrid tg, PatchGrid g, int b, boolean train, List<Patchifier> used) {
         int s = g.patches(), lm = cfg.tokensPerPatch();
         INDArray out = Nd4j.createUninitialized(params.dataType(), b, tg.gridT(), (long) s * lm, cfg.width);
-        INDArray scaled = clips.mul(2.0).subi(1.0);
         for (TemporalGrid.Pattern pat : tg.patterns()) {
             int nt = pat.patches().length, pixels = pat.frames() * g.pixelsPerPatch();
             INDArray[] parts = new INDArray[nt];
@@ -508,9 +498,10 @@ public final class VideoTokenizer {
         TemporalGrid tg = temporal((int) clips.size(1), fps);
         PatchGrid g = image.grid((int) clips.size(3), (int) clips.size(4));
         TokenLayout layout = new TokenLayout(cfg.levels, tg.gridT(), g.gridH(), g.gridW(), cfg.tokensPerLevel);
-        INDArray lat = patchify(clips, tg, g, b, false, null);
+        INDArray scaled = clips.mul(2.0).subi(1.0);
+        INDArray lat = patchify(scaled, tg, g, b, false, null);
         INDArray z = encoder.forward(layout.patchToSequence(lat, b, cfg.levels), layout, cfg.levels, b, false);
-        if (cfg.linearCode) z.reshape(b, (long) layout.tokens() * cfg.latentChannels).addi(linearLatent(clips.mul(2.0).subi(1.0), tg, layout));
+        if (cfg.linearCode) z.reshape(b, (long) layout.tokens() * cfg.latentChannels).addi(linearLatent(scaled, tg, layout));
         return z.reshape(b, layout.tokens(), cfg.latentChannels);
     }
 

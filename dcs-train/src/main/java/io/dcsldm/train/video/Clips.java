@@ -50,6 +50,25 @@ public final class Clips {
         return io.dcsldm.train.eval.Psnr.fromMse(s / n);
     }
 
+    /** Consecutive groups of {@code k} frames, each concatenated into one vector (e.g. the frames of each temporal patch). */
+    public static float[][] groupFrames(float[][] frames, int k) {
+        if (k < 1 || frames.length % k != 0)
+            throw new IllegalArgumentException(frames.length + " frames do not divide into groups of " + k);
+        int d = frames[0].length;
+        float[][] out = new float[frames.length / k][k * d];
+        for (int j = 0; j < out.length; j++)
+            for (int i = 0; i < k; i++) System.arraycopy(frames[j * k + i], 0, out[j], i * d, d);
+        return out;
+    }
+
+    /** The inverse of {@link #groupFrames}: vectors of {@code k} frames of {@code d} values back to frames. */
+    public static float[][] ungroupFrames(float[][] groups, int k, int d) {
+        float[][] out = new float[groups.length * k][d];
+        for (int j = 0; j < groups.length; j++)
+            for (int i = 0; i < k; i++) System.arraycopy(groups[j], i * d, out[j * k + i], 0, d);
+        return out;
+    }
+
     /** Temporal box filter by an integer factor: frame {@code j} = mean of frames {@code j·k .. j·k + k − 1}. */
     public static float[][] temporalAverage(float[][] frames, int k) {
         if (k < 1 || frames.length % k != 0)

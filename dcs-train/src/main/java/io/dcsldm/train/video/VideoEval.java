@@ -98,50 +98,24 @@ public final class VideoEval {
      */
     public static Map<String, Double> pcaClipPsnr(VideoTokenizerTask task, int fitClips, int clips) {
         VideoTokTrainConfig cfg = task.config();
-        int n = cfg.video.nativeSize, levels = cfg.model.levels;
-        long[] shape = task.videoTokenizer().encode(Clips.toINDArray(new float[][][]{task.evalScenes().clip(0).render(8, n)},
-                cfg.model.channels, n, n), 8).tokens().shape(); // [1, T, c]
-        int perLevel = Math.toIntExact(shape[1] * shape[2] / ((long) temporalPatchCount(cfg) * levels)); // floats per temporal patch and level
+        int n = cfg.video.nativeSize, levels = cfg.model.levels, frames = MovingMnist.frameCount(cfg.video.duration, 8);
+        TokenLayout layout = task.videoTokenizer().layout(frames, 8, n, n);
+        int per = frames / layout.times();                                            // frames per temporal patch
+        int perLevel = layout.tokens(1) / layout.times() * cfg.model.latentChannels;  // floats per temporal patch and level
         List<float[]> fit = new ArrayList<>();
-        for (int i = 0; i < fitClips; i++) fit.addAll(temporalPatches(task.scenes().clip(i).render(8, n), cfg));
+        for (int i = 0; i < fitClips; i++) fit.addAll(Arrays.asList(Clips.groupFrames(task.scenes().clip(i).render(8, n), per)));
         io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(fit.toArray(new float[0][]));
-        Map<String, Double> m = new LinkedHashMap<>();
-        for (int l = 1; l <= levels; l++) {
-            int k = Math.min(l * perLevel, pca.dimension());
-            double sum = 0;
-            for (int i = 0; i < clips; i++) {
-                float[][] frames = task.evalScenes().clip(i).render(8, n);
-                float[][] rec = pca.reconstruct(temporalPatches(frames, cfg).toArray(new float[0][]), k, false);
-                sum += Clips.psnr(untemporalPatches(rec, frames.length, frames[0].length), frames);
+        double[] sum = new double[levels];
+        for (int i = 0; i < clips; i++) {
+            float[][] clip = task.evalScenes().clip(i).render(8, n), patches = Clips.groupFrames(clip, per);
+            for (int l = 1; l <= levels; l++) {
+                float[][] rec = pca.reconstruct(patches, Math.min(l * perLevel, pca.dimension()), false);
+                sum[l - 1] += Clips.psnr(Clips.ungroupFrames(rec, per, clip[0].length), clip);
             }
-            m.put(Integer.toString(l), sum / clips);
         }
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int l = 1; l <= levels; l++) m.put(Integer.toString(l), sum[l - 1] / clips);
         return m;
-    }
-
-    /** The frames of each temporal patch concatenated: {@code k_t·duration} vectors of {@code (F / patches)·C·H·W}. */
-    private static List<float[]> temporalPatches(float[][] frames, VideoTokTrainConfig cfg) {
-        int patches = temporalPatchCount(cfg), per = frames.length / patches, d = frames[0].length;
-        List<float[]> out = new ArrayList<>(patches);
-        for (int t = 0; t < patches; t++) {
-            float[] v = new float[per * d];
-            for (int j = 0; j < per; j++) System.arraycopy(frames[t * per + j], 0, v, j * d, d);
-            out.add(v);
-        }
-        return out;
-    }
-
-    private static int temporalPatchCount(VideoTokTrainConfig cfg) {
-        return (int) Math.round(cfg.model.kt * cfg.video.duration);
-    }
-
-    /** The inverse of {@link #temporalPatches}. */
-    private static float[][] untemporalPatches(float[][] patches, int frames, int d) {
-        float[][] out = new float[frames][d];
-        int per = frames / patches.length;
-        for (int t = 0; t < patches.length; t++)
-            for (int j = 0; j < per; j++) System.arraycopy(patches[t], j * d, out[t * per + j], 0, d);
-        return out;
     }
 
     /**

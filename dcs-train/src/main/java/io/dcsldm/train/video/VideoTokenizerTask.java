@@ -90,22 +90,15 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
         if (fps % kt != 0)
             throw new IllegalArgumentException("model.linearCode needs the lowest of video.fps (" + fps + ") to be a multiple of model.kt ("
                     + kt + "): its basis holds whole frames of a temporal patch");
-        int p = fps / kt, frame = c * n * n;
+        int p = fps / kt;
         List<float[]> x = new ArrayList<>();
-        for (int i = 0; i < cfg.video.pcaClips; i++) {
-            float[][] frames = scenes.clip(i).render(fps, n);
-            for (int t = 0; t + p <= frames.length; t += p) {
-                float[] v = new float[p * frame];
-                for (int j = 0; j < p; j++) System.arraycopy(frames[t + j], 0, v, j * frame, frame);
-                x.add(v);
-            }
-        }
+        for (int i = 0; i < cfg.video.pcaClips; i++) x.addAll(java.util.Arrays.asList(Clips.groupFrames(scenes.clip(i).render(fps, n), p)));
         double f = cfg.video.imageFraction;
         int imgs = f >= 1 ? images.size() : (int) Math.min(images.size(), Math.round(x.size() * f / (1 - f)));
         for (int i = 0; i < imgs; i++) {
-            float[] v = new float[p * frame];
-            for (int j = 0; j < p; j++) System.arraycopy(images.image(i), 0, v, j * frame, frame);
-            x.add(v);
+            float[][] still = new float[p][];
+            java.util.Arrays.fill(still, images.image(i));
+            x.add(Clips.groupFrames(still, p)[0]);
         }
         io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(x.toArray(new float[0][]));
         int floats = tok.layout(n, n).tokens() * cfg.model.latentChannels;
