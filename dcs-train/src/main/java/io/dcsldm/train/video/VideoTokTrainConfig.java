@@ -50,10 +50,16 @@ public class VideoTokTrainConfig implements SelfValidating {
         /** Fraction of the samples of a batch that are single images (one-frame videos) rather than clips. */
         @Range(min = 0, max = 1)
         public double imageFraction = 0.25;
-        /** Clips and images scored at each periodic evaluation. */
         /** Training scenes the linear code is fitted on (model.linearCode; images are added in the mix's proportion). */
         @Range(min = 1)
         public int pcaClips = 1500;
+        /**
+         * Fit the linear code per patch of the token grid (one PCA shared by every patch position, each token holding
+         * components of its own patch) instead of over the whole temporal patch: slightly worse reconstruction for the
+         * same floats, but a latent whose coordinates are local, which the video DiT can learn (docs/video.md).
+         */
+        public boolean localLinearCode = false;
+        /** Clips and images scored at each periodic evaluation. */
         @Range(min = 1)
         public int evalClips = 16;
         @Range(min = 1)

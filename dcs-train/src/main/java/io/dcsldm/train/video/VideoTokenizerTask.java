@@ -83,7 +83,8 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
      * the lowest training frame rate and the native size (the {@code p = fps / k_t} frames of a temporal patch
      * stacked as channels), fitted on the temporal patches of the first {@code video.pcaClips} training scenes
      * and on training images as one-frame patches ({@code p} copies) in the proportion {@code video.imageFraction}
-     * of the training mix; as many components as a temporal patch has latent floats.
+     * of the training mix; as many components as a temporal patch has latent floats. With {@code video.localLinearCode}
+     * the same samples fit a {@link io.dcsldm.train.tok.PatchLinearCode} instead.
      */
     static io.dcsldm.tok.LinearCode fitLinearCode(VideoTokTrainConfig cfg, DcsTokenizer tok, MovingMnist scenes, ImageSet images) {
         int kt = cfg.model.kt, fps = java.util.Collections.min(cfg.video.fps), n = cfg.video.nativeSize, c = cfg.model.channels;
@@ -100,6 +101,8 @@ public final class VideoTokenizerTask implements TrainTask<VideoTokenizerTask.Ba
             java.util.Arrays.fill(still, images.image(i));
             x.add(Clips.groupFrames(still, p)[0]);
         }
+        if (cfg.video.localLinearCode)
+            return io.dcsldm.train.tok.PatchLinearCode.fit(x.toArray(new float[0][]), c * p, n, n, tok.layout(n, n), cfg.model.latentChannels);
         io.dcsldm.train.eval.PcaBaseline pca = io.dcsldm.train.eval.PcaBaseline.fit(x.toArray(new float[0][]));
         int floats = tok.layout(n, n).tokens() * cfg.model.latentChannels;
         return TokenizerTask.linearCode(pca, c * p, n, n, floats);
