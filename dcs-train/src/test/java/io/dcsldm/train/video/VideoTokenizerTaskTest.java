@@ -94,6 +94,40 @@ class VideoTokenizerTaskTest {
         assertTrue(e.getMessage().contains("video.fps"), e.getMessage());
     }
 
+    /**
+     * With video.localLinearCode the untrained tokenizer's latent is local: changing the pixels of one spatial patch
+     * (in every frame) changes the tokens of that patch, at every level and temporal patch, and no other token.
+     */
+    @Test
+    void withTheLocalLinearCodeEachTokenSeesOnlyItsOwnPatch() {
+        VideoTokTrainConfig c = tiny();
+        c.model.linearCode = true;
+        c.video.localLinearCode = true;
+        c.video.pcaClips = 12;
+        VideoTokenizerTask task = new VideoTokenizerTask(c, digits(), digits());
+        assertEquals(16 * 2 * 2, task.tokenizer().linearCode().floats());
+        float[][] frames = task.evalScenes().clip(0).render(16, 16);
+        float[][] changed = new float[frames.length][];
+        for (int f = 0; f < frames.length; f++) {
+            changed[f] = frames[f].clone();
+            for (int y = 0; y < 4; y++)
+                for (int x = 0; x < 4; x++) changed[f][(4 + y) * 16 + 8 + x] = 0.9f - 0.1f * x; // patch (1, 2) of the 4×4 grid
+        }
+        INDArray a = task.videoTokenizer().encode(Clips.toINDArray(frames, 1, 16, 16), 16).tokens().reshape(-1, 2);
+        INDArray b = task.videoTokenizer().encode(Clips.toINDArray(changed, 1, 16, 16), 16).tokens().reshape(-1, 2);
+        int perTime = 16, moved = 0;                       // level-major tokens: level, temporal patch, gy, gx (1 token each)
+        for (int t = 0; t < a.rows(); t++) {
+            double d = a.getRow(t).sub(b.getRow(t)).amaxNumber().doubleValue();
+            if (t % perTime == 1 * 4 + 2) {
+                assertTrue(d > 1e-3, "token " + t + " of the changed patch must change");
+                moved++;
+            } else {
+                assertEquals(0, d, 1e-5, "token " + t + " of another patch");
+            }
+        }
+        assertEquals(2 * 2, moved, "2 levels × 2 temporal patches of the changed patch");
+    }
+
     @Test
     void trainsEvaluatesSavesAndLoads() {
         VideoTokTrainConfig c = tiny();
