@@ -25,6 +25,7 @@ public final class Subcommands {
             EvalDitCommand.class,
             EvalTokenizerCommand.class,
             EvalVideoCommand.class,
+            EvalVideoDitCommand.class,
             GenerateCommand.class,
             ReconstructCommand.class,
             ReconstructVideoCommand.class,

@@ -279,6 +279,22 @@ public final class FmnistClassifier {
     }
 
     /**
+     * @param images {@code [N, 1, 28, 28]}, values in [0, 1]
+     * @return the class probabilities {@code [N, 10]} of each image
+     */
+    public double[][] probabilities(INDArray images) {
+        INDArray x = checkInput(images);
+        int n = (int) x.size(0);
+        double[][] out = new double[n][];
+        for (int from = 0; from < n; from += EVAL_CHUNK) {
+            int to = Math.min(n, from + EVAL_CHUNK);
+            double[][] p = net.output(x.get(NDArrayIndex.interval(from, to)), false).toDoubleMatrix();
+            System.arraycopy(p, 0, out, from, to - from);
+        }
+        return out;
+    }
+
+    /**
      * Activations of the 128-wide feature layer (the dense layer before the softmax, after its ReLU), for
      * Fréchet distances between real and generated images.
      *

@@ -1,0 +1,80 @@
+package io.dcsldm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dcsldm.train.data.Datasets;
+import io.dcsldm.train.eval.FmnistClassifier;
+import io.dcsldm.train.video.MovingMnist;
+import io.dcsldm.train.video.VideoDitEval;
+import io.dcsldm.train.video.VideoDitModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dcs eval-video-dit}: class accuracy of the clips a one-digit video DiT generates, per level count, beside
+ * the same classifier on real clips and on the tokenizer's reconstructions of them ({@link VideoDitEval}).
+ */
+@Command(name = "eval-video-dit", description = "Evaluate a video DiT of one-digit Moving MNIST: class accuracy of generated clips per level, "
+        + "against real clips and their reconstructions.")
+public final class EvalVideoDitCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", defaultValue = "models/dit-video.dcs", description = "Video DiT file (default ${DEFAULT-VALUE})")
+    Path checkpoint;
+
+    @Option(names = "--count", defaultValue = "200", description = "Generated clips, classes 0-9 in turn (default ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(names = "--steps", defaultValue = "0", description = "Sampling steps; 0 = the config's (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--batch", defaultValue = "10", description = "Clips per sampler call; the KV cache grows with it (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--real-clips", defaultValue = "200", description = "Real evaluation clips scored and reconstructed (default ${DEFAULT-VALUE})")
+    int realClips;
+
+    @Option(names = "--classifier-frames", defaultValue = "20000", description = "Training frames of the frame classifier (default ${DEFAULT-VALUE})")
+    int classifierFrames;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Noise seed of the first batch (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--out", description = "Also write eval.json here")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 1 || batch < 1 || realClips < 1 || classifierFrames < 100)
+            throw new IllegalArgumentException("--count, --batch and --real-clips must be >= 1 and --classifier-frames >= 100");
+        VideoDitModel.Loaded m = VideoDitModel.load(checkpoint, Repo.root().orElse(null));
+        VideoDitEval.requireOneDigit(m, checkpoint.toString());
+        var tc = m.tokenizer().config().video;
+        MovingMnist train = VideoDitEval.scenes(m, Datasets.load(tc.digits), tc.seed + 100);
+        MovingMnist test = VideoDitEval.scenes(m, Datasets.load(tc.evalDigits), tc.seed + 1);
+        FmnistClassifier clf = VideoDitEval.trainClassifier(train, VideoDitEval.scenes(m, Datasets.load(tc.evalDigits), tc.seed + 101),
+                classifierFrames, m.config().video.fps, m.config().video.size, 1, line -> System.err.println("eval-video-dit: " + line));
+        var o = new VideoDitEval.Options(count, sampling.method(m.config().sampling), steps > 0 ? steps : m.config().sampling.steps,
+                sampling.guidance(m.config().sampling), batch, realClips, classifierFrames, seed);
+        Map<String, Object> r = new LinkedHashMap<>(VideoDitEval.evaluate(m, clf, test, o, line -> System.err.println("eval-video-dit: " + line)));
+        r.put("checkpoint", checkpoint.toString());
+        String line = new ObjectMapper().writeValueAsString(r);
+        if (out != null) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("eval.json"), line + "\n");
+        }
+        if (json) System.out.println(line);
+        else System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        return 0;
+    }
+}

@@ -1,0 +1,168 @@
+package io.dcsldm.train.video;
+
+import io.dcsldm.dit.FlowSampler;
+import io.dcsldm.tok.Latent;
+import io.dcsldm.tok.TokenLayout;
+import io.dcsldm.tok.VideoTokenizer;
+import io.dcsldm.train.data.ImageSet;
+import io.dcsldm.train.data.Resample;
+import io.dcsldm.train.eval.FmnistClassifier;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Scores a class-conditional video DiT of one-digit Moving MNIST the way {@code eval-dit} scores the image DiT:
+ * the fraction of generated clips a classifier assigns to the class they were generated for, per level count,
+ * beside the same classifier's accuracy on real clips and on the tokenizer's reconstructions of them (the
+ * ceiling the DiT can reach through this tokenizer).
+ *
+ * <p>The classifier is the project's 28×28 CNN ({@link FmnistClassifier}'s architecture) trained here on single
+ * frames of one-digit scenes from the MNIST training digits, resized from the clip size to 28×28 (a few seconds
+ * of training; its test accuracy on frames of the evaluation scenes is reported). A clip's class is the argmax of
+ * its frames' mean class probabilities.</p>
+ */
+public final class VideoDitEval {
+    private VideoDitEval() {}
+
+    /**
+     * @param count generated clips (classes 0..9 in turn)
+     * @param batch clips generated per sampler call
+     * @param realClips real evaluation clips scored (and reconstructed) for the reference numbers
+     * @param classifierFrames training frames of the classifier
+     */
+    public record Options(int count, FlowSampler.Method method, int steps, double guidance, int batch, int realClips,
+                          int classifierFrames, long seed) {}
+
+    /** One-digit scenes of {@code digits} like the DiT's, with another seed. */
+    public static MovingMnist scenes(VideoDitModel.Loaded m, ImageSet digits, long seed) {
+        MovingMnist.Options o = m.tokenizer().config().sceneOptions();
+        o.digits = 1;
+        return new MovingMnist(digits, seed, o.validate());
+    }
+
+    /** Checks that the model was trained on one-digit scenes (the classifier reads one digit per frame). */
+    public static void requireOneDigit(VideoDitModel.Loaded m, String file) {
+        int d = m.config().video.digitsPerClip > 0 ? m.config().video.digitsPerClip : m.tokenizer().config().video.digitsPerClip;
+        if (d != 1)
+            throw new IllegalArgumentException(file + " was trained on " + d + "-digit scenes; the class accuracy needs a model of one-digit"
+                    + " scenes (video.digitsPerClip: 1), where the class names the only digit");
+    }
+
+    /** Frame {@code i mod F} of scene {@code i}, for {@code n} scenes, at 28×28 with the digit's label. */
+    static ImageSet frames(MovingMnist scenes, int n, double fps, int size) {
+        float[][] x = new float[n][];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            MovingMnist.Clip c = scenes.clip(i);
+            float[][] f = c.render(fps, size);
+            x[i] = Resample.resize(f[i % f.length], 1, size, size, FmnistClassifier.SIZE, FmnistClassifier.SIZE);
+            y[i] = c.label();
+        }
+        return new ImageSet(x, y, 1, FmnistClassifier.SIZE, FmnistClassifier.SIZE, "moving-mnist frames (" + n + " one-digit scenes)");
+    }
+
+    /** The frame classifier, trained on {@code trainScenes} and tested on frames of {@code testScenes}. */
+    public static FmnistClassifier trainClassifier(MovingMnist trainScenes, MovingMnist testScenes, int frames, double fps, int size,
+                                                   long seed, Consumer<String> log) {
+        return FmnistClassifier.train(frames(trainScenes, frames, fps, size), frames(testScenes, Math.max(100, frames / 10), fps, size),
+                2, 64, seed, log);
+    }
+
+    /** The class of each clip {@code [F][size·size]}: argmax of its frames' mean class probabilities. */
+    static int[] classify(FmnistClassifier clf, float[][][] clips, int size) {
+        int f = clips[0].length, n = clips.length;
+        float[][] x = new float[n * f][];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < f; j++) x[i * f + j] = Resample.resize(clips[i][j], 1, size, size, FmnistClassifier.SIZE, FmnistClassifier.SIZE);
+        double[][] p = clf.probabilities(ImageSet.toINDArray(x, 1, FmnistClassifier.SIZE, FmnistClassifier.SIZE));
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            double[] mean = new double[FmnistClassifier.CLASSES];
+            for (int j = 0; j < f; j++)
+                for (int k = 0; k < mean.length; k++) mean[k] += p[i * f + j][k];
+            int best = 0;
+            for (int k = 1; k < mean.length; k++) if (mean[k] > mean[best]) best = k;
+            out[i] = best;
+        }
+        return out;
+    }
+
+    private static int hits(int[] predicted, int[] labels) {
+        int h = 0;
+        for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) h++;
+        return h;
+    }
+
+    /**
+     * @param evalScenes one-digit scenes of held-out digits (real clips for the reference numbers)
+     */
+    public static Map<String, Object> evaluate(VideoDitModel.Loaded m, FmnistClassifier clf, MovingMnist evalScenes, Options o,
+                                               Consumer<String> log) {
+        var dit = m.dit();
+        VideoTokenizer tok = m.tokenizer().video();
+        TokenLayout layout = dit.layout();
+        int levels = layout.levels(), size = m.config().video.size;
+        double fps = m.config().video.fps;
+        Map<String, Object> r = new LinkedHashMap<>();
+
+        // real clips and their reconstructions from each level prefix
+        float[][][] real = new float[o.realClips()][][];
+        int[] realLabels = new int[o.realClips()];
+        for (int i = 0; i < real.length; i++) {
+            MovingMnist.Clip c = evalScenes.clip(i);
+            real[i] = c.render(fps, size);
+            realLabels[i] = c.label();
+        }
+        r.put("real_clip_accuracy", (double) hits(classify(clf, real, size), realLabels) / real.length);
+        int[] recHits = new int[levels];
+        for (int from = 0; from < real.length; from += o.batch()) {
+            int to = Math.min(real.length, from + o.batch());
+            float[][][] part = java.util.Arrays.copyOfRange(real, from, to);
+            INDArray z = tok.encode(Clips.toINDArray(part, 1, size, size), fps).tokens();
+            for (int l = 1; l <= levels; l++) {
+                INDArray prefix = z.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all()).dup('c');
+                float[][][] rec = Clips.toArrays(tok.decode(new Latent(prefix, layout, l), fps, size, size));
+                recHits[l - 1] += hits(classify(clf, rec, size), java.util.Arrays.copyOfRange(realLabels, from, to));
+            }
+        }
+        r.put("reconstruction_accuracy_per_level", perLevel(recHits, real.length));
+
+        // generated clips, classes 0..9 in turn, scored after every level of progressive generation
+        int[] genHits = new int[levels];
+        long macs = 0;
+        double ms = 0;
+        for (int from = 0, b = 0; from < o.count(); from += o.batch(), b++) {
+            int n = Math.min(o.batch(), o.count() - from);
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) labels[i] = (from + i) % FmnistClassifier.CLASSES;
+            VideoGeneration.Result g = VideoGeneration.run(dit, tok, labels, levels, o.method(), o.steps(), o.guidance(), o.seed() + b, fps, size);
+            for (int l = 0; l < g.previews().size(); l++) genHits[l] += hits(classify(clf, g.previews().get(l), size), labels);
+            macs += g.macs();
+            ms += g.millis();
+            if (log != null) log.accept(String.format(Locale.ROOT, "generated %d / %d clips", from + n, o.count()));
+        }
+        r.put("generated_accuracy_per_level", perLevel(genHits, o.count()));
+        r.put("generated", o.count());
+        r.put("real_clips", real.length);
+        r.put("classifier_test_accuracy", clf.trainedTestAccuracy().orElse(Double.NaN));
+        r.put("classifier_training_frames", o.classifierFrames());
+        r.put("sampling", Map.of("method", o.method().name(), "steps", o.steps(), "guidance", o.guidance()));
+        r.put("macs_per_clip", (double) macs / o.count());
+        r.put("ms_per_clip_incl_previews", ms / o.count());
+        r.put("clip", Map.of("fps", fps, "size", size, "frames", real[0].length));
+        return r;
+    }
+
+    private static Map<String, Double> perLevel(int[] hits, int n) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int l = 0; l < hits.length; l++) m.put(Integer.toString(l + 1), (double) hits[l] / n);
+        return m;
+    }
+}

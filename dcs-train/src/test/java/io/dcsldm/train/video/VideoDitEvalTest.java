@@ -1,0 +1,99 @@
+package io.dcsldm.train.video;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dcsldm.dit.FlowSampler;
+import io.dcsldm.train.data.ImageSet;
+import io.dcsldm.train.data.TestData;
+import io.dcsldm.train.eval.FmnistClassifier;
+import io.dcsldm.train.loop.Trainer;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The video DiT's class accuracy: the frame classifier learns one-item scenes well above chance and scores real
+ * clips by their frames' mean probabilities; the evaluation runs end to end on a tiny one-digit model and refuses
+ * a model of two-digit scenes.
+ */
+class VideoDitEvalTest {
+    @TempDir
+    Path tmp;
+
+    static MovingMnist oneItemScenes(ImageSet items, long seed) {
+        MovingMnist.Options o = new MovingMnist.Options();
+        o.digits = 1;
+        return new MovingMnist(items, seed, o.validate());
+    }
+
+    @Test
+    void theFrameClassifierScoresRealClipsWellAboveChance() {
+        // Fashion-MNIST items (10 classes) gliding on a 32×32 canvas: the installed dataset or the shipped subset
+        ImageSet train = TestData.fashion("train", 3000), test = TestData.fashion("test", 500);
+        FmnistClassifier clf = VideoDitEval.trainClassifier(oneItemScenes(train, 1), oneItemScenes(test, 2), 3000, 8, 32, 1, null);
+        double frameAccuracy = clf.trainedTestAccuracy().orElseThrow();
+        MovingMnist held = oneItemScenes(test, 3);
+        int n = 60, hits = 0;
+        float[][][] clips = new float[n][][];
+        for (int i = 0; i < n; i++) clips[i] = held.clip(i).render(8, 32);
+        int[] predicted = VideoDitEval.classify(clf, clips, 32);
+        for (int i = 0; i < n; i++) if (predicted[i] == held.clip(i).label()) hits++;
+        System.out.printf("frame classifier: frame accuracy %.3f, clip accuracy %.3f (%d clips)%n", frameAccuracy, (double) hits / n, n);
+        assertTrue(frameAccuracy > 0.4, "frame accuracy " + frameAccuracy + " (chance 0.1)");
+        assertTrue(hits > 0.4 * n, "clip accuracy " + hits + " / " + n + " (chance 0.1)");
+    }
+
+    @Test
+    void evaluatesATinyOneDigitModelAndRefusesTwoDigitScenes() {
+        VideoTokTrainConfig tc = VideoTokenizerTaskTest.tiny();
+        VideoTokenizerTask tokTask = new VideoTokenizerTask(tc, VideoTokenizerTaskTest.digits(), VideoTokenizerTaskTest.digits());
+        VideoEval.measureLatentStats(tokTask, 2, 4);
+        Path tokFile = tmp.resolve("tok-video.dcs");
+        VideoTokenizerModel.save(tokFile, tokTask.tokenizer(), tc);
+        VideoDitConfig c = new VideoDitConfig();
+        c.model.width = 16;
+        c.model.depth = 1;
+        c.model.heads = 2;
+        c.model.mlpRatio = 2;
+        c.model.frequencyWidth = 16;
+        c.train.steps = 1;
+        c.train.batchSize = 4;
+        c.train.warmupSteps = 1;
+        c.train.evalEvery = 1;
+        c.train.checkpointEvery = 1;
+        c.train.plotEvery = 0;
+        c.video.tokenizer = tokFile.toString();
+        c.video.clips = 8;
+        c.video.size = 16;
+        c.video.digitsPerClip = 1;
+        VideoDitTask task = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
+        new Trainer<>(tmp.resolve("run"), c.train, task).progressBar(false).run();
+        Path file = tmp.resolve("dit-video.dcs");
+        VideoDitModel.save(file, task.model(), c);
+        VideoDitModel.Loaded m = VideoDitModel.load(file, null);
+        VideoDitEval.requireOneDigit(m, file.toString());
+
+        ImageSet digits = MovingMnistTest.fakeDigits(10, 4);
+        FmnistClassifier clf = VideoDitEval.trainClassifier(VideoDitEval.scenes(m, digits, 1), VideoDitEval.scenes(m, digits, 2), 200, 8, 16, 1, null);
+        Map<String, Object> r = VideoDitEval.evaluate(m, clf, VideoDitEval.scenes(m, digits, 3),
+                new VideoDitEval.Options(5, FlowSampler.Method.EULER, 2, 2.0, 3, 4, 200, 0), null);
+        assertEquals(5, r.get("generated"));
+        assertEquals(4, r.get("real_clips"));
+        for (String key : new String[]{"generated_accuracy_per_level", "reconstruction_accuracy_per_level"}) {
+            @SuppressWarnings("unchecked") Map<String, Double> perLevel = (Map<String, Double>) r.get(key);
+            assertEquals(java.util.List.of("1", "2"), java.util.List.copyOf(perLevel.keySet()), key);
+            for (double a : perLevel.values()) assertTrue(a >= 0 && a <= 1, key + " " + a);
+        }
+        assertTrue((double) r.get("macs_per_clip") > 0);
+
+        c.video.digitsPerClip = 2;
+        Path two = tmp.resolve("dit-video-2.dcs");
+        VideoDitModel.save(two, task.model(), c);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VideoDitEval.requireOneDigit(VideoDitModel.load(two, null), two.toString()));
+        assertTrue(e.getMessage().contains("2-digit") && e.getMessage().contains("digitsPerClip"), e.getMessage());
+    }
+}
