@@ -17,14 +17,8 @@ class VideoDitTaskTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void trainsSavesLoadsAndGeneratesClipsLevelByLevel() {
-        VideoTokTrainConfig tc = VideoTokenizerTaskTest.tiny();
-        VideoTokenizerTask tokTask = new VideoTokenizerTask(tc, VideoTokenizerTaskTest.digits(), VideoTokenizerTaskTest.digits());
-        VideoEval.measureLatentStats(tokTask, 2, 4);
-        Path tokFile = tmp.resolve("tok-video.dcs");
-        VideoTokenizerModel.save(tokFile, tokTask.tokenizer(), tc);
-
+    /** A tiny video DiT config on the tokenizer file {@code tokFile}: 2 steps of 4 clips out of 8, at 8 fps and 16×16. */
+    static VideoDitConfig tinyDit(Path tokFile) {
         VideoDitConfig c = new VideoDitConfig();
         c.model.width = 16;
         c.model.depth = 1;
@@ -42,6 +36,18 @@ class VideoDitTaskTest {
         c.video.clips = 8;
         c.video.fps = 8;
         c.video.size = 16;
+        return c;
+    }
+
+    @Test
+    void trainsSavesLoadsAndGeneratesClipsLevelByLevel() {
+        VideoTokTrainConfig tc = VideoTokenizerTaskTest.tiny();
+        VideoTokenizerTask tokTask = new VideoTokenizerTask(tc, VideoTokenizerTaskTest.digits(), VideoTokenizerTaskTest.digits());
+        VideoEval.measureLatentStats(tokTask, 2, 4);
+        Path tokFile = tmp.resolve("tok-video.dcs");
+        VideoTokenizerModel.save(tokFile, tokTask.tokenizer(), tc);
+
+        VideoDitConfig c = tinyDit(tokFile);
         VideoDitTask task = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
         assertEquals(2, task.layout().times(), "0.5 s at k_t = 4");
         TrainResult r = new Trainer<>(tmp.resolve("run"), c.train, task).progressBar(false).run();
