@@ -109,6 +109,13 @@ class VideoCommandsTest {
                 "--fps", "16", "--steps", "2", "--previews", "--out", gen.toString());
         assertEquals(0, g.code(), g.err());
         for (String f : new String[]{"samples.png", "previews.png", "sample-0.gif", "sample-1.gif"}) assertTrue(Files.size(gen.resolve(f)) > 0, f);
+        // acceptance 6 as a number: class accuracy of generated clips per level, beside real clips and reconstructions
+        String ev = stdout(() -> DcsCliTest.dcs("eval-video-dit", "--checkpoint", dit.toString(), "--count", "3", "--batch", "2",
+                "--real-clips", "3", "--classifier-frames", "200", "--steps", "2", "--json"));
+        com.fasterxml.jackson.databind.JsonNode ej = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ev);
+        assertEquals(3, ej.get("generated").asInt());
+        assertEquals(trained.dit().layout().levels(), ej.get("generated_accuracy_per_level").size(), "one accuracy per level");
+        assertTrue(ej.get("real_clip_accuracy").asDouble() >= 0 && ej.get("real_clip_accuracy").asDouble() <= 1, ev);
 
         DcsCliTest.Run bad = DcsCliTest.dcs("reconstruct-video", "--checkpoint", model.toString(), "--input", tmp.resolve("nope.avi").toString(),
                 "--out-fps", "8", "--out", dir.toString());
