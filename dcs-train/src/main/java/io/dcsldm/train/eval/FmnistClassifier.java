@@ -283,13 +283,18 @@ public final class FmnistClassifier {
      * @return the class probabilities {@code [N, 10]} of each image
      */
     public double[][] probabilities(INDArray images) {
+        return rowsInChunks(images, chunk -> net.output(chunk, false));
+    }
+
+    /** {@code f} applied to chunks of {@link #EVAL_CHUNK} images at most, its {@code [chunk, k]} outputs stacked as rows. */
+    private static double[][] rowsInChunks(INDArray images, java.util.function.UnaryOperator<INDArray> f) {
         INDArray x = checkInput(images);
         int n = (int) x.size(0);
         double[][] out = new double[n][];
         for (int from = 0; from < n; from += EVAL_CHUNK) {
             int to = Math.min(n, from + EVAL_CHUNK);
-            double[][] p = net.output(x.get(NDArrayIndex.interval(from, to)), false).toDoubleMatrix();
-            System.arraycopy(p, 0, out, from, to - from);
+            double[][] rows = f.apply(x.get(NDArrayIndex.interval(from, to))).castTo(DataType.DOUBLE).toDoubleMatrix();
+            System.arraycopy(rows, 0, out, from, to - from);
         }
         return out;
     }
@@ -302,22 +307,16 @@ public final class FmnistClassifier {
      * @return {@code N} rows of {@value #FEATURES} values
      */
     public double[][] features(INDArray images) {
-        INDArray x = checkInput(images);
-        int n = (int) x.size(0);
-        double[][] out = new double[n][];
-        for (int from = 0; from < n; from += EVAL_CHUNK) {
-            int to = Math.min(n, from + EVAL_CHUNK);
-            List<INDArray> acts = net.feedForwardToLayer(FEATURE_LAYER, x.get(NDArrayIndex.interval(from, to)), false);
+        return rowsInChunks(images, chunk -> {
+            List<INDArray> acts = net.feedForwardToLayer(FEATURE_LAYER, chunk, false);
             // acts.get(0) is the input; acts.get(i + 1) the output of layer i
             INDArray f = acts.get(FEATURE_LAYER + 1);
-            if (f.rank() != 2 || f.size(1) != FEATURES || f.size(0) != to - from) {
+            if (f.rank() != 2 || f.size(1) != FEATURES || f.size(0) != chunk.size(0)) {
                 throw new IllegalStateException("feature layer gave shape " + Arrays.toString(f.shape())
-                        + ", expected [" + (to - from) + ", " + FEATURES + "]");
+                        + ", expected [" + chunk.size(0) + ", " + FEATURES + "]");
             }
-            double[][] rows = f.castTo(DataType.DOUBLE).toDoubleMatrix();
-            System.arraycopy(rows, 0, out, from, rows.length);
-        }
-        return out;
+            return f;
+        });
     }
 
     /**

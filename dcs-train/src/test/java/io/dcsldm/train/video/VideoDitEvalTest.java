@@ -48,11 +48,8 @@ class VideoDitEvalTest {
 
     @Test
     void evaluatesATinyOneDigitModelAndRefusesTwoDigitScenes() {
-        VideoTokTrainConfig tc = VideoTokenizerTaskTest.tiny();
-        VideoTokenizerTask tokTask = new VideoTokenizerTask(tc, VideoTokenizerTaskTest.digits(), VideoTokenizerTaskTest.digits());
-        VideoEval.measureLatentStats(tokTask, 2, 4);
         Path tokFile = tmp.resolve("tok-video.dcs");
-        VideoTokenizerModel.save(tokFile, tokTask.tokenizer(), tc);
+        VideoTokenizerTask tokTask = VideoDitTaskTest.savedTinyTokenizer(tokFile);
         VideoDitConfig c = VideoDitTaskTest.tinyDit(tokFile);
         c.video.digitsPerClip = 1;
         VideoDitTask task = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());

@@ -17,6 +17,15 @@ class VideoDitTaskTest {
     @TempDir
     Path tmp;
 
+    /** A tiny untrained video tokenizer with latent statistics, saved to {@code file}; its task (scenes, tokenizer). */
+    static VideoTokenizerTask savedTinyTokenizer(Path file) {
+        VideoTokTrainConfig tc = VideoTokenizerTaskTest.tiny();
+        VideoTokenizerTask task = new VideoTokenizerTask(tc, VideoTokenizerTaskTest.digits(), VideoTokenizerTaskTest.digits());
+        VideoEval.measureLatentStats(task, 2, 4);
+        VideoTokenizerModel.save(file, task.tokenizer(), tc);
+        return task;
+    }
+
     /** A tiny video DiT config on the tokenizer file {@code tokFile}: 2 steps of 4 clips out of 8, at 8 fps and 16×16. */
     static VideoDitConfig tinyDit(Path tokFile) {
         VideoDitConfig c = new VideoDitConfig();
@@ -41,11 +50,8 @@ class VideoDitTaskTest {
 
     @Test
     void trainsSavesLoadsAndGeneratesClipsLevelByLevel() {
-        VideoTokTrainConfig tc = VideoTokenizerTaskTest.tiny();
-        VideoTokenizerTask tokTask = new VideoTokenizerTask(tc, VideoTokenizerTaskTest.digits(), VideoTokenizerTaskTest.digits());
-        VideoEval.measureLatentStats(tokTask, 2, 4);
         Path tokFile = tmp.resolve("tok-video.dcs");
-        VideoTokenizerModel.save(tokFile, tokTask.tokenizer(), tc);
+        VideoTokenizerTask tokTask = savedTinyTokenizer(tokFile);
 
         VideoDitConfig c = tinyDit(tokFile);
         VideoDitTask task = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
