@@ -41,6 +41,7 @@ public final class DcsDiT {
     private final Silu condAct = new Silu();
     private final TransformerStack blocks;
     private final FinalLayer finalLayer;
+    private final AttentionMask.Rule rule;
     private int batch;
     /** Per-coordinate scale {@code [T, c]} from the tokenizer's normalised latent to the space this model diffuses in; null = identity. */
     private INDArray latentScale;
@@ -51,7 +52,17 @@ public final class DcsDiT {
     private INDArray gridEmbedding;
 
     public DcsDiT(DitConfig cfg, TokenLayout layout, int latentChannels, ParamStore params) {
+        this(cfg, layout, latentChannels, params, AttentionMask.LEVEL_TIME_CAUSAL);
+    }
+
+    /**
+     * @param rule the attention mask's rule: {@link AttentionMask#LEVEL_TIME_CAUSAL} (DESIGN §3.1, the tokenizer's
+     *             mask), or {@link AttentionMask#LEVEL_CAUSAL} to drop the time clause (progressive generation by
+     *             level still holds; generation is then not causal in time)
+     */
+    public DcsDiT(DitConfig cfg, TokenLayout layout, int latentChannels, ParamStore params, AttentionMask.Rule rule) {
         cfg.validate();
+        this.rule = rule;
         this.cfg = cfg;
         this.layout = layout;
         this.latentChannels = latentChannels;
@@ -61,7 +72,7 @@ public final class DcsDiT {
         this.level = new Embedding(s.scope("level"), layout.levels(), cfg.width, 0.02);
         this.timestep = new TimestepEmbedder(s.scope("timestep"), cfg.width, cfg.frequencyWidth);
         this.label = new LabelEmbedder(s.scope("label"), cfg.classes, cfg.width);
-        this.blocks = new TransformerStack(s.scope("blocks"), cfg.depth, cfg.width, cfg.heads, cfg.mlpRatio * cfg.width, true);
+        this.blocks = new TransformerStack(s.scope("blocks"), cfg.depth, cfg.width, cfg.heads, cfg.mlpRatio * cfg.width, true, rule);
         this.finalLayer = new FinalLayer(s.scope("final"), cfg.width, latentChannels);
     }
 
@@ -145,7 +156,7 @@ public final class DcsDiT {
         INDArray x = in.forward(zt);
         Ops.addPerPosition(x, positions(0, n, true), batch);
         INDArray c = condition(t, y, true);
-        AttentionMask mask = AttentionMask.levelCausal(layout.groups(l));
+        AttentionMask mask = mask(l);
         x = blocks.forward(x, c, batch, mask);
         return finalLayer.forward(x, c, batch);
     }
@@ -182,7 +193,7 @@ public final class DcsDiT {
         int b = cond.batch(), n = layout.tokens(l);
         INDArray x = in.apply(zt);
         Ops.addPerPosition(x, positions(0, n, false), b);
-        x = blocks.applyModulated(x, cond.blockModulations(), b, AttentionMask.levelCausal(layout.groups(l)));
+        x = blocks.applyModulated(x, cond.blockModulations(), b, mask(l));
         return finalLayer.apply(x, cond.finalModulation(), b);
     }
 
@@ -241,14 +252,22 @@ public final class DcsDiT {
      * attention blocks actually computed (masked blocks are skipped), conditioning excluded.
      */
     public long macs(int b, int l) {
-        return tokenMacs((long) b * layout.tokens(l), (long) b * AttentionMask.levelCausal(layout.groups(l)).allowedPairs());
+        return tokenMacs((long) b * layout.tokens(l), (long) b * mask(l).allowedPairs());
     }
+
+    /** The mask over the first {@code l} levels. */
+    private AttentionMask mask(int l) {
+        return new AttentionMask(layout.groups(l), layout.groups(l), rule);
+    }
+
+    /** The attention mask's rule. */
+    public AttentionMask.Rule rule() { return rule; }
 
     /** Multiply-adds of {@link #applyCached} for level {@code l}, conditioning excluded. */
     public long macsCached(int b, int l) {
         TokenGroups all = layout.groups(l + 1);
         TokenGroups newGroups = all.slice(layout.groups(l).count(), all.count());
-        long pairs = new AttentionMask(newGroups, all, AttentionMask.LEVEL_TIME_CAUSAL).allowedPairs();
+        long pairs = new AttentionMask(newGroups, all, rule).allowedPairs();
         return tokenMacs((long) b * (layout.tokens(l + 1) - layout.tokens(l)), (long) b * pairs);
     }
 

@@ -19,6 +19,8 @@ public final class AttentionMask {
 
     /** DESIGN §2.4: level-causal and time-causal. */
     public static final Rule LEVEL_TIME_CAUSAL = (ql, qt, kl, kt) -> kl <= ql && kt <= qt;
+    /** Level-causal only: every time sees every time (the video DiT's {@code video.causalInTime: false} experiment). */
+    public static final Rule LEVEL_CAUSAL = (ql, qt, kl, kt) -> kl <= ql;
     /** Every query sees every key (used by tests and non-causal variants). */
     public static final Rule FULL = (ql, qt, kl, kt) -> true;
 

@@ -40,6 +40,17 @@ public class VideoDitConfig implements SelfValidating {
         /** Digits per training scene; 0 (default): the tokenizer's {@code video.digitsPerClip}. The class is the first digit's. */
         @Range(min = 0)
         public int digitsPerClip = 0;
+        /**
+         * true (DESIGN §3.1, issue 6): the DiT's mask is the tokenizer's, level- and time-causal. false (an experiment,
+         * docs/video.md): level-causal only, every temporal patch sees every other, so the flow's velocity is the joint
+         * one across time; generation is still progressive by level but no longer causal in time.
+         */
+        public boolean causalInTime = true;
+
+        /** The DiT's attention rule for {@link #causalInTime}. */
+        public io.dcsldm.core.mask.AttentionMask.Rule rule() {
+            return causalInTime ? io.dcsldm.core.mask.AttentionMask.LEVEL_TIME_CAUSAL : io.dcsldm.core.mask.AttentionMask.LEVEL_CAUSAL;
+        }
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class VideoDitModel {
         VideoTokenizerModel.Loaded tok = VideoTokenizerModel.load(ModelFiles.resolve(cfg.video.tokenizer, repoRoot));
         int frames = MovingMnist.frameCount(tok.config().video.duration, cfg.video.fps);
         TokenLayout layout = tok.video().layout(frames, cfg.video.fps, cfg.video.size, cfg.video.size);
-        DcsDiT dit = new DcsDiT(cfg.model, layout, tok.config().model.latentChannels, new ParamStore(DataType.FLOAT, 0));
+        DcsDiT dit = new DcsDiT(cfg.model, layout, tok.config().model.latentChannels, new ParamStore(DataType.FLOAT, 0), cfg.video.rule());
         f.copyWeightsInto(dit.params());
         INDArray scale = f.extra().get(DitModel.LATENT_SCALE);
         if (scale == null && cfg.video.latentScalePower != 0)

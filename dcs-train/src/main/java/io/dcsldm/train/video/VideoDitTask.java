@@ -61,7 +61,7 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
             float[] z = tokenizer.encode(Clips.toINDArray(clips, c, size, size), fps).tokens().dup('c').data().asFloat();
             System.arraycopy(z, 0, latents, from * tokens * channels, z.length);
         }
-        this.model = new DcsDiT(config.model, layout, channels, new ParamStore(DataType.FLOAT, config.train.seed));
+        this.model = new DcsDiT(config.model, layout, channels, new ParamStore(DataType.FLOAT, config.train.seed), config.video.rule());
         if (config.video.latentScalePower != 0) {
             INDArray scale = LatentScale.fromVideoDecoder(tokenizer, layout, fps, size, config.video.latentScalePower);
             float[] s = scale.dup('c').data().asFloat();

@@ -87,5 +87,14 @@ class VideoDitTaskTest {
         assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(s, ms.dit().latentScale()));
         assertEquals(2, VideoGeneration.run(ms.dit(), ms.tokenizer().video(), new int[]{3}, 2, FlowSampler.Method.EULER, 2, 1.5, 7, 8, 16)
                 .previews().size());
+
+        // video.causalInTime: false builds (and reloads) the DiT with the level-causal mask only
+        assertEquals(io.dcsldm.core.mask.AttentionMask.LEVEL_TIME_CAUSAL, ms.dit().rule());
+        c.video.causalInTime = false;
+        VideoDitTask noTime = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
+        assertEquals(io.dcsldm.core.mask.AttentionMask.LEVEL_CAUSAL, noTime.model().rule());
+        Path noTimeFile = tmp.resolve("dit-video-no-time.dcs");
+        VideoDitModel.save(noTimeFile, noTime.model(), c);
+        assertEquals(io.dcsldm.core.mask.AttentionMask.LEVEL_CAUSAL, VideoDitModel.load(noTimeFile, null).dit().rule());
     }
 }
