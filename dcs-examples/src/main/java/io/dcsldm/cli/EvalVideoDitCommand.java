@@ -60,9 +60,10 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
         VideoDitModel.Loaded m = VideoDitModel.load(checkpoint, Repo.root().orElse(null));
         VideoDitEval.requireOneDigit(m, checkpoint.toString());
         var tc = m.tokenizer().config().video;
+        var evalDigits = Datasets.load(tc.evalDigits);
         MovingMnist train = VideoDitEval.scenes(m, Datasets.load(tc.digits), tc.seed + 100);
-        MovingMnist test = VideoDitEval.scenes(m, Datasets.load(tc.evalDigits), tc.seed + 1);
-        FmnistClassifier clf = VideoDitEval.trainClassifier(train, VideoDitEval.scenes(m, Datasets.load(tc.evalDigits), tc.seed + 101),
+        MovingMnist test = VideoDitEval.scenes(m, evalDigits, tc.seed + 1);
+        FmnistClassifier clf = VideoDitEval.trainClassifier(train, VideoDitEval.scenes(m, evalDigits, tc.seed + 101),
                 classifierFrames, m.config().video.fps, m.config().video.size, 1, line -> System.err.println("eval-video-dit: " + line));
         var o = new VideoDitEval.Options(count, sampling.method(m.config().sampling), steps > 0 ? steps : m.config().sampling.steps,
                 sampling.guidance(m.config().sampling), batch, realClips, classifierFrames, seed);

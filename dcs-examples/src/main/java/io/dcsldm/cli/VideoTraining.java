@@ -57,9 +57,8 @@ final class VideoTraining {
         VideoDitConfig cfg = ConfigLoader.load(config, VideoDitConfig.class, run.overrides);
         Path dir = TrainingRuns.runDir(config, run);
         VideoTokenizerModel.Loaded tok = VideoTokenizerModel.load(Repo.resolve(cfg.video.tokenizer));
-        MovingMnist.Options options = tok.config().sceneOptions();
-        if (cfg.video.digitsPerClip > 0) options.digits = cfg.video.digitsPerClip;
-        MovingMnist scenes = new MovingMnist(Datasets.load(tok.config().video.digits), tok.config().video.seed, options.validate());
+        MovingMnist.Options options = VideoDitTask.sceneOptions(cfg, tok.config());
+        MovingMnist scenes = new MovingMnist(Datasets.load(tok.config().video.digits), tok.config().video.seed, options);
         System.err.printf("train-dit (video): encoding %d Moving MNIST clips (%d digit(s) each) at %s fps, %dx%d ...%n", cfg.video.clips,
                 options.digits, cfg.video.fps, cfg.video.size, cfg.video.size);
         VideoDitTask task = new VideoDitTask(cfg, tok.video(), scenes);

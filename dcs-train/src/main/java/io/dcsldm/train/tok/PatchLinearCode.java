@@ -5,7 +5,7 @@ import io.dcsldm.tok.TokenLayout;
 import io.dcsldm.train.eval.PcaBaseline;
 
 /**
- * A <em>local</em> linear code (our design, docs/video.md#a-local-linear-code): one PCA of the patches of the
+ * A <em>local</em> linear code (our design, docs/video.md, "A local linear code"): one PCA of the patches of the
  * token grid, shared by every patch position, so that each token holds components of its own patch of pixels —
  * as a convolutional autoencoder's latent does — instead of coordinates of a global PCA that spread each
  * object's position over the whole latent.
@@ -60,16 +60,15 @@ public final class PatchLinearCode {
         double[] mean = new double[channels * h * w];
         for (int gy = 0; gy < gh; gy++)
             for (int gx = 0; gx < gw; gx++) paste(patchMean, mean, channels, h, w, gy * ph, gx * pw, ph, pw);
-        for (int j = 0; j < mean.length; j++) mean[j] = 2 * mean[j] - 1;                 // [0, 1] → [−1, 1]
         double[][] dirs = new double[floats][];
         double[] var = new double[floats];
         for (int f = 0; f < floats; f++) {
             int l = f / (s * mc), r = f % (s * mc), patch = r / mc, k = l * mc + r % mc;
             dirs[f] = new double[channels * h * w];
             paste(patchComps[k], dirs[f], channels, h, w, (patch / gw) * ph, (patch % gw) * pw, ph, pw);
-            var[f] = 4 * ev[k];
+            var[f] = ev[k];
         }
-        return LinearCode.fromPca(channels, h, w, mean, dirs, var, floats);
+        return TokenizerTask.fromUnitScalePca(channels, h, w, mean, dirs, var);
     }
 
     /** The {@code [channels, ph, pw]} patch at {@code (y0, x0)} of a flattened {@code [channels, h, w]} image. */

@@ -65,15 +65,24 @@ public final class TokenizerTask implements TrainTask<ImageSet> {
         if (floats > pca.dimension())
             throw new IllegalArgumentException("the latent has " + floats + " floats but the " + channels + "×" + h + "×" + w
                     + " basis only " + pca.dimension() + ": model.linearCode needs a latent no larger than what it codes");
-        double[] mean = pca.mean(), ev = pca.eigenvalues();
+        double[] ev = pca.eigenvalues();
         double[][] dirs = new double[floats][];
         double[] var = new double[floats];
-        for (int j = 0; j < mean.length; j++) mean[j] = 2 * mean[j] - 1;      // [0, 1] → [−1, 1]
         for (int f = 0; f < floats; f++) {
             dirs[f] = pca.component(f);
-            var[f] = 4 * ev[f];
+            var[f] = ev[f];
         }
-        return io.dcsldm.tok.LinearCode.fromPca(channels, h, w, mean, dirs, var, floats);
+        return fromUnitScalePca(channels, h, w, pca.mean(), dirs, var);
+    }
+
+    /**
+     * {@link io.dcsldm.tok.LinearCode#fromPca} for a mean, unit directions and variances measured on [0, 1] pixels:
+     * moves the mean and variances to the tokenizer's [−1, 1] scale (the arrays are changed in place).
+     */
+    public static io.dcsldm.tok.LinearCode fromUnitScalePca(int channels, int h, int w, double[] mean, double[][] dirs, double[] var) {
+        for (int j = 0; j < mean.length; j++) mean[j] = 2 * mean[j] - 1;      // [0, 1] → [−1, 1]
+        for (int f = 0; f < var.length; f++) var[f] *= 4;
+        return io.dcsldm.tok.LinearCode.fromPca(channels, h, w, mean, dirs, var, dirs.length);
     }
 
     /** Zero-pads images to {@code size × size} (centred), e.g. 28 → 32. */

@@ -10,9 +10,7 @@ import io.dcsldm.train.eval.FmnistClassifier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -49,7 +47,7 @@ public final class VideoDitEval {
 
     /** Checks that the model was trained on one-digit scenes (the classifier reads one digit per frame). */
     public static void requireOneDigit(VideoDitModel.Loaded m, String file) {
-        int d = m.config().video.digitsPerClip > 0 ? m.config().video.digitsPerClip : m.tokenizer().config().video.digitsPerClip;
+        int d = VideoDitTask.sceneOptions(m.config(), m.tokenizer().config()).digits;
         if (d != 1)
             throw new IllegalArgumentException(file + " was trained on " + d + "-digit scenes; the class accuracy needs a model of one-digit"
                     + " scenes (video.digitsPerClip: 1), where the class names the only digit");

@@ -73,6 +73,13 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
         this.heldOut = java.util.stream.IntStream.range(n - h, n).toArray();
     }
 
+    /** The DiT's training scenes: the tokenizer's scene options with {@code video.digitsPerClip} applied. */
+    public static MovingMnist.Options sceneOptions(VideoDitConfig config, VideoTokTrainConfig tokenizer) {
+        MovingMnist.Options o = tokenizer.sceneOptions();
+        if (config.video.digitsPerClip > 0) o.digits = config.video.digitsPerClip;
+        return o.validate();
+    }
+
     public DcsDiT model() { return model; }
 
     public TokenLayout layout() { return layout; }
