@@ -43,6 +43,8 @@ public final class DcsDiT {
     private final FinalLayer finalLayer;
     private final AttentionMask.Rule rule;
     private int batch;
+    /** Rows of the last training forward's conditioning: one per sample, or one per (sample, level, temporal patch). */
+    private int condRows;
     /** Per-coordinate scale {@code [T, c]} from the tokenizer's normalised latent to the space this model diffuses in; null = identity. */
     private INDArray latentScale;
     /** Key/value buffers of the last progressive generation, reused by the next one of the same shape. */
@@ -151,21 +153,51 @@ public final class DcsDiT {
      * {@code t}, labels {@code y} (null class allowed) → predicted velocity {@code [B·T_l, c]}.
      */
     public INDArray forward(INDArray zt, double[] t, int[] y, int l) {
-        batch = t.length;
+        return forward(zt, t.length, t, y, l);
+    }
+
+    /**
+     * Training forward with one flow time per temporal patch: {@code t[b·G_t + p]} is the flow time of temporal patch
+     * {@code p} of sample {@code b}, shared by all its levels; a time of 0 marks a clean patch given as context. Each
+     * token is conditioned on its own patch's time (adaLN per run of tokens of one level and temporal patch), so earlier
+     * patches can be clean while later ones are noisy ({@link FlowObjective#forwardBackwardCausalInTime}). {@link
+     * #backward} as usual.
+     */
+    public INDArray forwardPerTime(INDArray zt, double[] t, int[] y, int l) {
+        int b = y.length, times = layout.times();
+        if (t.length != b * times)
+            throw new IllegalArgumentException("one flow time per sample and temporal patch: expected " + b + "·" + times
+                    + " = " + b * times + " times, got " + t.length);
+        // the token order is level-major (level, temporal patch, spatial patch, token): one row per (b, level, patch)
+        double[] ts = new double[b * l * times];
+        int[] ys = new int[ts.length];
+        for (int i = 0, g = 0; i < b; i++)
+            for (int lv = 0; lv < l; lv++)
+                for (int p = 0; p < times; p++, g++) {
+                    ts[g] = t[i * times + p];
+                    ys[g] = y[i];
+                }
+        return forward(zt, b, ts, ys, l);
+    }
+
+    /** {@code t}, {@code y}: one entry per row of conditioning, each row covering an equal run of every sample's tokens. */
+    private INDArray forward(INDArray zt, int sequences, double[] t, int[] y, int l) {
+        batch = sequences;
+        condRows = t.length;
         int n = layout.tokens(l);
         INDArray x = in.forward(zt);
         Ops.addPerPosition(x, positions(0, n, true), batch);
         INDArray c = condition(t, y, true);
         AttentionMask mask = mask(l);
         x = blocks.forward(x, c, batch, mask);
-        return finalLayer.forward(x, c, batch);
+        return finalLayer.forward(x, c);
     }
 
     /** Backward of {@link #forward}; the input needs no gradient. */
     public void backward(INDArray dv) {
-        INDArray dCond = Nd4j.zeros(dv.dataType(), batch, cfg.width);
+        INDArray dCond = Nd4j.zeros(dv.dataType(), condRows, cfg.width);
         INDArray dx = finalLayer.backward(dv, dCond);
-        INDArray dCondBlocks = Nd4j.zeros(dv.dataType(), batch, cfg.width);
+        INDArray dCondBlocks = Nd4j.zeros(dv.dataType(), condRows, cfg.width);
         dx = blocks.backward(dx, dCondBlocks);
         INDArray dc = condAct.backward(dCond.addi(dCondBlocks));
         timestep.backward(dc);
@@ -194,7 +226,7 @@ public final class DcsDiT {
         INDArray x = in.apply(zt);
         Ops.addPerPosition(x, positions(0, n, false), b);
         x = blocks.applyModulated(x, cond.blockModulations(), b, mask(l));
-        return finalLayer.apply(x, cond.finalModulation(), b);
+        return finalLayer.apply(x, cond.finalModulation());
     }
 
     /**
@@ -204,14 +236,58 @@ public final class DcsDiT {
      * over the first {@code l + 1} levels.
      */
     public INDArray applyCached(INDArray ztLevel, Conditioning cond, int l, KvCache[] caches) {
+        return applyCached(ztLevel, cond, levelGroups(l), caches);
+    }
+
+    /**
+     * Velocity for the tokens of {@code newGroups} (groups of this model's layout, e.g. the levels of one temporal
+     * patch; rows in the groups' order), attending to what {@code caches} hold and appending their own keys/values.
+     * The mask is the model's rule over the groups' (level, time) labels, so the cache may hold any earlier groups
+     * in any order, e.g. finished temporal patches fed once at flow time 0 as context.
+     */
+    public INDArray applyCached(INDArray zt, Conditioning cond, TokenGroups newGroups, KvCache[] caches) {
         int b = cond.batch();
-        int from = layout.tokens(l), to = layout.tokens(l + 1);
-        INDArray x = in.apply(ztLevel);
-        Ops.addPerPosition(x, positions(from, to, false), b);
-        TokenGroups all = layout.groups(l + 1);
-        TokenGroups newGroups = all.slice(layout.groups(l).count(), all.count());
+        INDArray x = in.apply(zt);
+        Ops.addPerPosition(x, positionsOf(newGroups), b);
         x = blocks.applyCachedModulated(x, cond.blockModulations(), b, newGroups, caches);
-        return finalLayer.apply(x, cond.finalModulation(), b);
+        return finalLayer.apply(x, cond.finalModulation());
+    }
+
+    /** The groups of level {@code l}, all temporal patches. */
+    public TokenGroups levelGroups(int l) {
+        TokenGroups all = layout.groups(l + 1);
+        return all.slice(layout.groups(l).count(), all.count());
+    }
+
+    /** The groups of temporal patch {@code p}, levels {@code 0..levels−1} in order. */
+    public TokenGroups temporalPatchGroups(int p, int levels) {
+        int[] lv = new int[levels], tm = new int[levels], size = new int[levels];
+        for (int l = 0; l < levels; l++) {
+            lv[l] = l;
+            tm[l] = p;
+            size[l] = groupSize();
+        }
+        return new TokenGroups(lv, tm, size);
+    }
+
+    /** Tokens of one (level, temporal patch) group. */
+    public int groupSize() { return layout.gridH() * layout.gridW() * layout.tokensPerLevel(); }
+
+    /** First token of group (level, time) in the full level-major sequence. */
+    public int groupStart(int level, int time) { return (level * layout.times() + time) * groupSize(); }
+
+    /** Positional terms of the tokens of {@code groups}, in the groups' order (contiguous runs become one slice). */
+    private INDArray positionsOf(TokenGroups groups) {
+        INDArray[] parts = new INDArray[groups.count()];
+        int n = 0;
+        for (int g = 0; g < groups.count(); ) {
+            int from = groupStart(groups.level(g), groups.time(g)), to = from + groups.size(g);
+            int h = g + 1;
+            while (h < groups.count() && groupStart(groups.level(h), groups.time(h)) == to) to += groups.size(h++);
+            parts[n++] = positions(from, to, false);
+            g = h;
+        }
+        return n == 1 ? parts[0] : Nd4j.concat(0, java.util.Arrays.copyOf(parts, n));
     }
 
     /** One empty cache per block, sized for the whole sequence of {@code batch} samples. */
@@ -265,10 +341,13 @@ public final class DcsDiT {
 
     /** Multiply-adds of {@link #applyCached} for level {@code l}, conditioning excluded. */
     public long macsCached(int b, int l) {
-        TokenGroups all = layout.groups(l + 1);
-        TokenGroups newGroups = all.slice(layout.groups(l).count(), all.count());
-        long pairs = new AttentionMask(newGroups, all, rule).allowedPairs();
-        return tokenMacs((long) b * (layout.tokens(l + 1) - layout.tokens(l)), (long) b * pairs);
+        return macsCached(b, levelGroups(l), layout.groups(l + 1));
+    }
+
+    /** Multiply-adds of {@link #applyCached} for {@code newGroups} against {@code keys} (the cache's groups, then the new ones). */
+    public long macsCached(int b, TokenGroups newGroups, TokenGroups keys) {
+        long pairs = new AttentionMask(newGroups, keys, rule).allowedPairs();
+        return tokenMacs((long) b * newGroups.total(), (long) b * pairs);
     }
 
     /** Per-token work (projections, MLPs, in/out layers) plus attention over the computed (query, key) pairs. */

@@ -24,8 +24,9 @@ final class FinalLayer {
         this.out = new Linear(s.scope("out"), width, outChannels, true, 0.0);
     }
 
-    INDArray forward(INDArray x, INDArray cond, int batch) {
-        this.batch = batch;
+    /** {@code cond}: one row per sample or per run of tokens (see {@code TransformerBlock#forward}). */
+    INDArray forward(INDArray x, INDArray cond) {
+        this.batch = (int) cond.rows();
         mod = modulation.forward(cond);
         h = norm.forward(x);
         return out.forward(modulate(h, mod, batch));
@@ -34,8 +35,8 @@ final class FinalLayer {
     /** Shift and scale {@code [B, 2D]} for a conditioning vector, computed once per flow time at inference. */
     INDArray modulationFor(INDArray cond) { return modulation.apply(cond); }
 
-    INDArray apply(INDArray x, INDArray mod, int batch) {
-        return out.apply(modulate(norm.apply(x), mod, batch));
+    INDArray apply(INDArray x, INDArray mod) {
+        return out.apply(modulate(norm.apply(x), mod, (int) mod.rows()));
     }
 
     private INDArray modulate(INDArray h, INDArray m, int batch) {

@@ -65,6 +65,61 @@ public final class FlowObjective {
         return loss;
     }
 
+    /**
+     * The objective for generation causal in time ({@link FlowSampler#causalInTime}), after Diffusion Forcing: per
+     * sample a frontier temporal patch {@code k} is drawn uniformly; patches before it are clean ({@code t = 0}, the
+     * context the sampler feeds from finished patches) and carry no loss; the frontier and every later patch get
+     * their own logit-normal time, shared by the patch's levels (DESIGN §3.3 within a patch). Each token is
+     * conditioned on its own patch's time ({@link DcsDiT#forwardPerTime}). Why: with one time shared by a whole clip a
+     * time-causal flow can only learn {@code E[v | own x_t]} per patch, which loses most of the coupling between
+     * temporal patches (docs/video.md, {@code CausalFlowCouplingTest}); given clean earlier patches the velocity is
+     * the exact conditional one. Returns the mean squared error over the tokens that carry loss.
+     */
+    public double forwardBackwardCausalInTime(INDArray z, int[] labels, long seed, long step) {
+        int b = labels.length, levels = model.layout().levels(), times = model.layout().times();
+        int n = model.layout().tokens(levels), c = model.latentChannels();
+        if (z.rank() != 3 || z.size(0) != b || z.size(1) != n || z.size(2) != c)
+            throw new IllegalArgumentException("latents must be [" + b + ", " + n + ", " + c + "], got " + java.util.Arrays.toString(z.shape()));
+        SplittableRandom r = new SplittableRandom(Rng.mix(seed, step, 1));
+        double[] t = new double[b * times];
+        int[] y = labels.clone();
+        for (int i = 0; i < b; i++) {
+            int frontier = r.nextInt(times);
+            for (int p = 0; p < times; p++) {
+                double g = gaussian(r); // drawn for every patch, so the draws do not depend on the frontier
+                t[i * times + p] = p < frontier ? 0.0 : 1.0 / (1.0 + Math.exp(-(settings.logitMean + settings.logitStd * g)));
+            }
+            if (r.nextDouble() < settings.labelDropout) y[i] = model.nullClass();
+        }
+        // per token: its patch's time and whether it carries loss (level-major order: level, patch, spatial tokens)
+        int group = model.groupSize();
+        float[] tTok = new float[b * n], lossTok = new float[b * n];
+        int lossTokens = 0;
+        for (int i = 0; i < b; i++)
+            for (int tok = 0; tok < n; tok++) {
+                int p = (tok / group) % times;
+                double tp = t[i * times + p];
+                tTok[i * n + tok] = (float) tp;
+                if (tp > 0) {
+                    lossTok[i * n + tok] = 1f;
+                    lossTokens++;
+                }
+            }
+        org.nd4j.linalg.api.buffer.DataType dt = z.dataType();
+        INDArray tCol = org.nd4j.linalg.factory.Nd4j.create(tTok, new long[]{(long) b * n, 1}).castTo(dt);
+        INDArray keep = org.nd4j.linalg.factory.Nd4j.create(lossTok, new long[]{(long) b * n, 1}).castTo(dt);
+        INDArray z2 = z.dup('c').reshape((long) b * n, c);
+        INDArray eps = Rng.normal(dt, Rng.mix(seed, step, 2), (long) b * n, c);
+        INDArray v = eps.sub(z2);
+        INDArray xt = v.mulColumnVector(tCol).addi(z2); // x_t = z + t·(ε − z); clean patches stay z exactly
+        INDArray pred = model.forwardPerTime(xt, t, y, levels);
+        INDArray diff = pred.subi(v).muliColumnVector(keep);
+        double count = (double) lossTokens * c;
+        double loss = diff.mul(diff).sumNumber().doubleValue() / count;
+        model.backward(diff.muli(2.0 / count));
+        return loss;
+    }
+
     /** Box–Muller on a SplittableRandom (deterministic per seed). */
     static double gaussian(SplittableRandom r) {
         double u1 = r.nextDouble(), u2 = r.nextDouble();

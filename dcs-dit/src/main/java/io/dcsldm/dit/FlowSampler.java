@@ -1,5 +1,6 @@
 package io.dcsldm.dit;
 
+import io.dcsldm.core.mask.TokenGroups;
 import io.dcsldm.core.nn.KvCache;
 import io.dcsldm.core.runtime.StepWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -152,6 +153,106 @@ public final class FlowSampler {
             if (listener != null && !listener.levelDone(generated, Nd4j.concat(1, java.util.Arrays.copyOf(done, generated)))) break;
         }
         return Nd4j.concat(1, java.util.Arrays.copyOf(done, generated));
+    }
+
+    /** Called after each finished temporal patch of {@link #causalInTime} with the latent so far {@code [B, T_l, c]} (later patches still hold their noise). */
+    public interface PatchListener {
+        void patchDone(int patches, INDArray latent);
+    }
+
+    /**
+     * Generation causal in time, for models trained with {@link FlowObjective#forwardBackwardCausalInTime}: temporal
+     * patch 0 is generated from its noise through all steps, then fed once at flow time 0 into a context cache; patch 1 is
+     * generated attending to it, and so on. Within a patch, {@code progressive} goes level by level with one cache per
+     * model evaluation, as {@link #progressive} does for the whole sequence (DESIGN §3.3); otherwise the patch's levels
+     * are denoised together. Both compute the same thing with the same multiply-adds: the steps of every token plus one
+     * context pass per patch. Returns the latent {@code [B, T_levels, c]}.
+     */
+    public INDArray causalInTime(INDArray noise, int[] labels, int levels, boolean progressive, PatchListener listener) {
+        int b = labels.length, c = model.latentChannels(), times = model.layout().times(), g = model.groupSize();
+        checkNoise(noise, b, model.layout().tokens(levels));
+        int[] y = evalLabels(labels);
+        int e = y.length;
+        int evals = steps * method.evaluationsPerStep;
+        KvCache[][] caches = model.reusableCaches(evals + 1, e);
+        KvCache[] context = caches[evals]; // finished temporal patches at flow time 0
+        DcsDiT.Conditioning[] conds = new DcsDiT.Conditioning[evals];
+        macs = 0;
+        cacheBytes = 0;
+        for (int k = 0; k < evals; k++) {
+            int step = k / method.evaluationsPerStep;
+            double t = (k % method.evaluationsPerStep == 0) ? 1.0 - (double) step / steps : 1.0 - (double) (step + 1) / steps;
+            conds[k] = model.condition(times(t, e), y);
+            macs += model.macsConditioning(e);
+        }
+        DcsDiT.Conditioning clean = model.condition(times(0.0, e), y);
+        macs += model.macsConditioning(e);
+        for (KvCache[] set : caches) for (KvCache kc : set) cacheBytes += kc.bytes();
+        INDArray out = noise.get(NDArrayIndex.all(), NDArrayIndex.interval(0, model.layout().tokens(levels)), NDArrayIndex.all()).dup('c');
+        for (int p = 0; p < times; p++) {
+            TokenGroups patch = model.temporalPatchGroups(p, levels);
+            if (progressive) {
+                for (KvCache[] set : java.util.Arrays.copyOf(caches, evals))
+                    for (int d = 0; d < set.length; d++) set[d].copyFrom(context[d]);
+                for (int l = 0; l < levels; l++) {
+                    TokenGroups level = patch.slice(l, l + 1);
+                    INDArray x = gather(out, level);
+                    for (int i = 0; i < steps; i++) {
+                        double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
+                        int k = i * method.evaluationsPerStep;
+                        stepWorkspace.run(() -> integrate(x, t1 - t0,
+                                at -> combine(model.applyCached(stackForEval(at), conds[k], level, caches[k]), b, g),
+                                at -> combine(model.applyCached(stackForEval(at), conds[k + 1], level, caches[k + 1]), b, g)));
+                    }
+                    macs += (long) evals * model.macsCached(e, level, context[0].groups().concat(patch.slice(0, l + 1)));
+                    scatter(out, level, x);
+                }
+            } else {
+                INDArray x = gather(out, patch);
+                int n = patch.total();
+                for (int i = 0; i < steps; i++) {
+                    double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
+                    int k = i * method.evaluationsPerStep;
+                    stepWorkspace.run(() -> integrate(x, t1 - t0,
+                            at -> combine(applyAfterContext(at, conds[k], patch, caches[k], context), b, n),
+                            at -> combine(applyAfterContext(at, conds[k + 1], patch, caches[k + 1], context), b, n)));
+                }
+                macs += (long) evals * model.macsCached(e, patch, context[0].groups().concat(patch));
+                scatter(out, patch, x);
+            }
+            INDArray finished = gather(out, patch);
+            macs += model.macsCached(e, patch, context[0].groups().concat(patch));
+            stepWorkspace.run(() -> model.applyCached(stackForEval(finished), clean, patch, context));
+            if (listener != null) listener.patchDone(p + 1, out);
+        }
+        return out;
+    }
+
+    /** The patch's velocity in a fresh copy of the context cache (joint within a temporal patch). */
+    private INDArray applyAfterContext(INDArray x, DcsDiT.Conditioning cond, TokenGroups patch, KvCache[] cache, KvCache[] context) {
+        for (int d = 0; d < cache.length; d++) cache[d].copyFrom(context[d]);
+        return model.applyCached(stackForEval(x), cond, patch, cache);
+    }
+
+    /** Rows {@code [B·n, c]} of the groups' tokens of a level-major latent {@code [B, T, c]}, in the groups' order (a copy). */
+    private INDArray gather(INDArray latent, TokenGroups groups) {
+        INDArray[] parts = new INDArray[groups.count()];
+        for (int j = 0; j < parts.length; j++) {
+            int from = model.groupStart(groups.level(j), groups.time(j));
+            parts[j] = latent.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + groups.size(j)), NDArrayIndex.all());
+        }
+        INDArray x = parts.length == 1 ? parts[0].dup('c') : Nd4j.concat(1, parts).dup('c');
+        return x.reshape(latent.size(0) * groups.total(), latent.size(2));
+    }
+
+    /** Writes rows {@code [B·n, c]} back to the groups' tokens of {@code latent}. */
+    private void scatter(INDArray latent, TokenGroups groups, INDArray x) {
+        INDArray v = x.reshape(latent.size(0), groups.total(), latent.size(2));
+        for (int j = 0, at = 0; j < groups.count(); at += groups.size(j), j++) {
+            int from = model.groupStart(groups.level(j), groups.time(j));
+            latent.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + groups.size(j)), NDArrayIndex.all())
+                    .assign(v.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + groups.size(j)), NDArrayIndex.all()));
+        }
     }
 
     /**

@@ -24,6 +24,19 @@ class DcsDiTGradientTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
+        check(false);
+    }
+
+    /**
+     * The same with one flow time per temporal patch ({@link DcsDiT#forwardPerTime}): adaLN per run of tokens, a
+     * clean patch (t = 0) beside a noisy one, on a layout with two temporal patches.
+     */
+    @Test
+    void gradientsMatchFiniteDifferencesWithOneTimePerTemporalPatch() {
+        check(true);
+    }
+
+    private void check(boolean perTime) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         DitConfig cfg = new DitConfig();
         cfg.width = 16;
@@ -33,17 +46,17 @@ class DcsDiTGradientTest {
         cfg.classes = 3;
         cfg.frequencyWidth = 8;
         ParamStore store = new ParamStore(DataType.DOUBLE, 3);
-        DcsDiT m = new DcsDiT(cfg, new TokenLayout(2, 1, 2, 2, 1), 2, store);
+        DcsDiT m = new DcsDiT(cfg, perTime ? new TokenLayout(2, 2, 1, 2, 1) : new TokenLayout(2, 1, 2, 2, 1), 2, store);
         // adaLN-Zero starts many paths at zero; give every parameter a value so all gradient paths are live
         Nd4j.getRandom().setSeed(11); // the test must not depend on what ran before it
         for (Param p : store.all()) p.value().addi(Nd4j.randn(DataType.DOUBLE, p.value().shape()).muli(0.1));
         int b = 2, l = 2, n = 8;
         INDArray zt = Nd4j.randn(DataType.DOUBLE, (long) b * n, 2);
         INDArray r = Nd4j.randn(DataType.DOUBLE, (long) b * n, 2);
-        double[] t = {0.3, 0.8};
+        double[] t = perTime ? new double[]{0.0, 0.3, 0.6, 0.8} : new double[]{0.3, 0.8};
         int[] y = {1, cfg.classes}; // one real class, one null class
         store.zeroGrads();
-        m.forward(zt, t, y, l);
+        forward(m, perTime, zt, t, y, l);
         m.backward(r.dup());
         Random rnd = new Random(5);
         double worst = 0;
@@ -55,9 +68,9 @@ class DcsDiTGradientTest {
                 int i = rnd.nextInt((int) p.size());
                 double orig = v.getDouble(i), eps = 1e-6;
                 v.putScalar(i, orig + eps);
-                double lp = m.forward(zt, t, y, l).mul(r).sumNumber().doubleValue();
+                double lp = forward(m, perTime, zt, t, y, l).mul(r).sumNumber().doubleValue();
                 v.putScalar(i, orig - eps);
-                double lm = m.forward(zt, t, y, l).mul(r).sumNumber().doubleValue();
+                double lm = forward(m, perTime, zt, t, y, l).mul(r).sumNumber().doubleValue();
                 v.putScalar(i, orig);
                 double fd = (lp - lm) / (2 * eps), an = g.getDouble(i);
                 // central differences carry a rounding error of about ε·|loss|/h ≈ 1e-16·10/1e-6 = 1e-9, so
@@ -68,6 +81,11 @@ class DcsDiTGradientTest {
                 assertTrue(rel < 1e-5, p.name() + "[" + i + "]: analytic " + an + " vs numeric " + fd);
             }
         }
-        System.out.printf("DiT FD check: %d elements, max relative error %.2e%n", checked, worst);
+        System.out.printf("DiT FD check (%s)", perTime ? "one time per temporal patch" : "one time per sample");
+        System.out.printf(": %d elements, max relative error %.2e%n", checked, worst);
+    }
+
+    private static INDArray forward(DcsDiT m, boolean perTime, INDArray zt, double[] t, int[] y, int l) {
+        return perTime ? m.forwardPerTime(zt, t, y, l) : m.forward(zt, t, y, l);
     }
 }

@@ -45,6 +45,19 @@ public final class KvCache {
     }
 
     /**
+     * Makes this cache hold what {@code other} holds (its keys/values and groups), e.g. a context of finished tokens
+     * shared by the caches of several model evaluations. The capacity must suffice.
+     */
+    public void copyFrom(KvCache other) {
+        clear();
+        if (other.length == 0) return;
+        INDArray[] rows = nextRows(other.length);
+        rows[0].assign(other.keys());
+        rows[1].assign(other.values());
+        advance(other.groups);
+    }
+
+    /**
      * The key and value rows the next {@code n} tokens will occupy, {@code [B, H, n, d]} views to write in place;
      * {@link #advance} then makes them visible.
      */

@@ -50,24 +50,29 @@ public final class TransformerBlock {
 
     public Linear modulation() { return modulation; }
 
-    /** Training forward. {@code cond: [B, C]} (already activated) or null for an unconditioned block. */
+    /**
+     * Training forward. {@code cond} (already activated): {@code [B, C]}, one row per sample, or {@code [B·S, C]},
+     * one row per run of {@code T/S} consecutive tokens of each sample (per-token flow times, e.g. one per
+     * temporal patch); null for an unconditioned block. {@code batch} is the number of attention sequences.
+     */
     public INDArray forward(INDArray x, INDArray cond, int batch, AttentionMask mask) {
-        this.batch = batch;
         long t = Profiler.start();
         mod = conditioned ? modulation.forward(cond) : null;
+        this.batch = conditioned ? (int) cond.rows() : batch; // the modulation's row groups
+        int groups = this.batch;
         fused = conditioned && RowKernels.applies(x, mod);
         INDArray m1 = normAndModulate(x, 0);
         t = Profiler.lap("block.fwd.norm1+mod", t);
         a = attn.forward(m1, batch, mask);
         t = Profiler.lap("block.fwd.attn", t);
         // a and f stay ungated: backward needs them for dGate
-        INDArray x1 = fused ? RowKernels.addGated(x, a, chunk(mod, 2), batch, Nd4j.createUninitialized(x.dataType(), x.rows(), channels))
+        INDArray x1 = fused ? RowKernels.addGated(x, a, chunk(mod, 2), groups, Nd4j.createUninitialized(x.dataType(), x.rows(), channels))
                 : gatedCopy(a, 2).addi(x);
         INDArray m2 = normAndModulate(x1, 1);
         t = Profiler.lap("block.fwd.norm2+mod", t);
         f = mlp.forward(m2);
         t = Profiler.lap("block.fwd.mlp", t);
-        INDArray out = fused ? RowKernels.addGated(x1, f, chunk(mod, 5), batch, x1) : x1.addi(gatedCopy(f, 5));
+        INDArray out = fused ? RowKernels.addGated(x1, f, chunk(mod, 5), groups, x1) : x1.addi(gatedCopy(f, 5));
         Profiler.lap("block.fwd.residual", t);
         return out;
     }
@@ -103,8 +108,9 @@ public final class TransformerBlock {
         return applyWith(xNew, mod, batch, m -> attn.applyCached(m, batch, newGroups, cache));
     }
 
-    private INDArray applyWith(INDArray x, INDArray m, int batch, java.util.function.UnaryOperator<INDArray> attention) {
+    private INDArray applyWith(INDArray x, INDArray m, int sequences, java.util.function.UnaryOperator<INDArray> attention) {
         long t = Profiler.start();
+        int batch = m == null ? sequences : (int) m.rows(); // the modulation's row groups (samples, or runs of tokens)
         boolean fused = m != null && RowKernels.applies(x, m);
         INDArray m1 = fused ? RowKernels.normModulate(x, norm1.eps(), chunk(m, 0), chunk(m, 1), batch) : modulate(norm1.apply(x), m, 0, batch);
         t = Profiler.lap("inf.norm1+mod1", t);

@@ -30,7 +30,7 @@ public final class TransformerStack {
     public List<TransformerBlock> blocks() { return blocks; }
 
     public INDArray forward(INDArray x, INDArray cond, int batch, AttentionMask mask) {
-        this.batch = batch;
+        this.batch = cond == null ? batch : (int) cond.rows(); // rows of the conditioning gradient
         for (TransformerBlock b : blocks) x = b.forward(x, cond, batch, mask);
         return x;
     }
