@@ -24,7 +24,7 @@ final class VideoGenerate {
         java.util.Arrays.fill(labels, g.label);
         VideoGeneration.Result r = VideoGeneration.run(m.dit(), m.tokenizer().video(), labels, l,
                 g.sampling.method(m.config().sampling), g.steps > 0 ? g.steps : m.config().sampling.steps,
-                g.sampling.guidance(m.config().sampling), g.seed, g.fps, g.size);
+                g.sampling.guidance(m.config().sampling), g.seed, g.fps, g.size, m.config().video.cleanContext);
         int c = m.tokenizer().config().model.channels, cell = Math.max(g.size, 64);
         float[][][] fin = r.previews().get(r.previews().size() - 1);
         List<float[][]> rows = new ArrayList<>();

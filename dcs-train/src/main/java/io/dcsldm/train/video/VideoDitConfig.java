@@ -47,6 +47,16 @@ public class VideoDitConfig implements SelfValidating {
          */
         public boolean causalInTime = true;
 
+        /**
+         * true: train with earlier temporal patches clean and the rest at their own flow times (Diffusion-Forcing style,
+         * {@link FlowObjective#forwardBackwardCausalInTime}), and generate temporal patches in turn, each attending to
+         * the finished ones ({@link io.dcsldm.dit.FlowSampler#causalInTime}), levels progressive within a patch. Why: with
+         * one flow time shared by the whole clip a time-causal flow loses most of the coupling between temporal patches
+         * (docs/video.md, "Why the clips are not coherent in time"). false (default, and models trained before it
+         * existed): one time per clip, all temporal patches generated together. Needs {@link #causalInTime}.
+         */
+        public boolean cleanContext = false;
+
         /** The DiT's attention rule for {@link #causalInTime}. */
         public io.dcsldm.core.mask.AttentionMask.Rule rule() {
             return causalInTime ? io.dcsldm.core.mask.AttentionMask.LEVEL_TIME_CAUSAL : io.dcsldm.core.mask.AttentionMask.LEVEL_CAUSAL;
@@ -57,5 +67,8 @@ public class VideoDitConfig implements SelfValidating {
     public void validate() {
         SelfValidating.checkSection("model", model::validate);
         SelfValidating.checkSection("flow", flow::validate); // a flow error names 'flow', as in DitTrainConfig
+        if (video.cleanContext && !video.causalInTime)
+            throw new io.dcsldm.core.config.InvalidValueException("video.cleanContext",
+                    "needs video.causalInTime: true (a patch generated against finished ones must not see later, unfinished patches)");
     }
 }

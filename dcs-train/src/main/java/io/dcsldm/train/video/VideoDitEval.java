@@ -140,7 +140,8 @@ public final class VideoDitEval {
             int n = Math.min(o.batch(), o.count() - from);
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) labels[i] = (from + i) % FmnistClassifier.CLASSES;
-            VideoGeneration.Result g = VideoGeneration.run(dit, tok, labels, levels, o.method(), o.steps(), o.guidance(), o.seed() + b, fps, size);
+            VideoGeneration.Result g = VideoGeneration.run(dit, tok, labels, levels, o.method(), o.steps(), o.guidance(), o.seed() + b, fps, size,
+                    m.config().video.cleanContext);
             for (int l = 0; l < g.previews().size(); l++) genHits[l] += hits(classify(clf, g.previews().get(l), size), labels);
             macs += g.macs();
             ms += g.millis();

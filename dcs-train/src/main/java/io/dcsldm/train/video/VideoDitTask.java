@@ -109,11 +109,17 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
     @Override public DitTask.Batch loadBatch(int[] indices, long step) { return new DitTask.Batch(batch(indices), labels(indices)); }
 
     @Override public double forwardBackward(DitTask.Batch batch, long seed, long step) {
-        return objective.forwardBackward(batch.latents(), batch.labels(), seed, step);
+        return loss(batch.latents(), batch.labels(), seed, step);
+    }
+
+    /** The flow loss this config trains with: one time per clip, or clean earlier patches ({@code video.cleanContext}). */
+    private double loss(INDArray latents, int[] labels, long seed, long step) {
+        return config.video.cleanContext ? objective.forwardBackwardCausalInTime(latents, labels, seed, step)
+                : objective.forwardBackward(latents, labels, seed, step);
     }
 
     @Override public Map<String, Double> evaluate(long step) {
-        double loss = objective.forwardBackward(batch(heldOut), labels(heldOut), 12345, 0);
+        double loss = loss(batch(heldOut), labels(heldOut), 12345, 0);
         model.params().zeroGrads();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("heldout_flow_loss", loss);

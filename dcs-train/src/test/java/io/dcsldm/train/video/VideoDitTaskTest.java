@@ -64,7 +64,7 @@ class VideoDitTaskTest {
         assertTrue(VideoDitModel.isVideoDit(ditFile));
         VideoDitModel.Loaded m = VideoDitModel.load(ditFile, null);
         VideoGeneration.Result g = VideoGeneration.run(m.dit(), m.tokenizer().video(), new int[]{1, 2}, 2, FlowSampler.Method.EULER, 2, 1.5,
-                7, 16, 16);
+                7, 16, 16, false);
         assertEquals(2, g.levels());
         assertEquals(2, g.previews().size(), "one preview per level");
         assertEquals(2, g.previews().get(0).length);
@@ -85,7 +85,7 @@ class VideoDitTaskTest {
         VideoDitModel.save(scaledFile, scaled.model(), c);
         VideoDitModel.Loaded ms = VideoDitModel.load(scaledFile, null);
         assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(s, ms.dit().latentScale()));
-        assertEquals(2, VideoGeneration.run(ms.dit(), ms.tokenizer().video(), new int[]{3}, 2, FlowSampler.Method.EULER, 2, 1.5, 7, 8, 16)
+        assertEquals(2, VideoGeneration.run(ms.dit(), ms.tokenizer().video(), new int[]{3}, 2, FlowSampler.Method.EULER, 2, 1.5, 7, 8, 16, false)
                 .previews().size());
 
         // video.causalInTime: false builds (and reloads) the DiT with the level-causal mask only
@@ -96,5 +96,40 @@ class VideoDitTaskTest {
         Path noTimeFile = tmp.resolve("dit-video-no-time.dcs");
         VideoDitModel.save(noTimeFile, noTime.model(), c);
         assertEquals(io.dcsldm.core.mask.AttentionMask.LEVEL_CAUSAL, VideoDitModel.load(noTimeFile, null).dit().rule());
+
+        // video.cleanContext needs the time clause; the message names the field
+        c.video.cleanContext = true;
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(io.dcsldm.core.config.InvalidValueException.class, c::validate);
+        assertTrue(bad.getMessage().contains("video.cleanContext"), bad.getMessage());
+    }
+
+    /**
+     * {@code video.cleanContext}: trains with clean earlier temporal patches, the flag travels with the model file, and
+     * generation runs temporal patches in turn with one preview per level, the same clip for the same seed (causality in
+     * time of that sampler: dcs-dit's {@code CausalInTimeGenerationTest}).
+     */
+    @Test
+    void cleanContextTrainsSavesLoadsAndGeneratesTemporalPatchesInTurn() {
+        Path tokFile = tmp.resolve("tok-video.dcs");
+        VideoTokenizerTask tokTask = savedTinyTokenizer(tokFile);
+        VideoDitConfig c = tinyDit(tokFile);
+        c.video.cleanContext = true;
+        c.validate();
+        VideoDitTask task = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
+        TrainResult r = new Trainer<>(tmp.resolve("run"), c.train, task).progressBar(false).run();
+        assertTrue(Double.isFinite(r.lastLoss()) && r.lastLoss() > 0);
+        assertTrue(task.evaluate(2).get("heldout_flow_loss") > 0);
+        Path file = tmp.resolve("dit-video-clean.dcs");
+        VideoDitModel.save(file, task.model(), c);
+        VideoDitModel.Loaded m = VideoDitModel.load(file, null);
+        assertTrue(m.config().video.cleanContext, "the flag travels with the model");
+        VideoGeneration.Result g = VideoGeneration.run(m.dit(), m.tokenizer().video(), new int[]{1, 2}, 2, FlowSampler.Method.EULER, 2, 1.5,
+                7, 8, 16, true);
+        assertEquals(2, g.levels());
+        assertEquals(2, g.previews().size(), "one preview per level");
+        assertEquals(4, g.previews().get(1)[0].length, "0.5 s at 8 fps");
+        VideoGeneration.Result same = VideoGeneration.run(m.dit(), m.tokenizer().video(), new int[]{1, 2}, 2, FlowSampler.Method.EULER, 2, 1.5,
+                7, 8, 16, true);
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(g.latent(), same.latent()), "same seed, same clip");
     }
 }
