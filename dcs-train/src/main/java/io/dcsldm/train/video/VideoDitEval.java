@@ -25,6 +25,9 @@ import java.util.function.Consumer;
  * frames of one-digit scenes from the MNIST training digits, resized from the clip size to 28×28 (a few seconds
  * of training; its test accuracy on frames of the evaluation scenes is reported). A clip's class is the argmax of
  * its frames' mean class probabilities.</p>
+ *
+ * <p>It also reports how strongly real and generated latents couple consecutive temporal patches, per level
+ * ({@link TemporalCorrelation}): a digit that jumps between patches shows as a lower generated correlation.</p>
  */
 public final class VideoDitEval {
     private VideoDitEval() {}
@@ -120,10 +123,13 @@ public final class VideoDitEval {
         }
         r.put("real_clip_accuracy", (double) hits(classify(clf, real, size), realLabels) / real.length);
         int[] recHits = new int[levels];
+        TemporalCorrelation realCoupling = new TemporalCorrelation(layout, dit.latentChannels());
+        TemporalCorrelation generatedCoupling = new TemporalCorrelation(layout, dit.latentChannels());
         for (int from = 0; from < real.length; from += o.batch()) {
             int to = Math.min(real.length, from + o.batch());
             float[][][] part = java.util.Arrays.copyOfRange(real, from, to);
             INDArray z = tok.encode(Clips.toINDArray(part, 1, size, size), fps).tokens();
+            realCoupling.add(dit.toModelSpace(z));
             for (int l = 1; l <= levels; l++) {
                 INDArray prefix = z.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all()).dup('c');
                 float[][][] rec = Clips.toArrays(tok.decode(new Latent(prefix, layout, l), fps, size, size));
@@ -143,11 +149,18 @@ public final class VideoDitEval {
             VideoGeneration.Result g = VideoGeneration.run(dit, tok, labels, levels, o.method(), o.steps(), o.guidance(), o.seed() + b, fps, size,
                     m.config().video.cleanContext);
             for (int l = 0; l < g.previews().size(); l++) genHits[l] += hits(classify(clf, g.previews().get(l), size), labels);
+            generatedCoupling.add(g.latent());
             macs += g.macs();
             ms += g.millis();
             if (log != null) log.accept(String.format(Locale.ROOT, "generated %d / %d clips", from + n, o.count()));
         }
         r.put("generated_accuracy_per_level", perLevel(genHits, o.count()));
+        if (layout.times() > 1 && real.length > 1 && o.count() > 1) {
+            Map<String, Object> coupling = new LinkedHashMap<>();
+            coupling.put("real", realCoupling.perLevel());
+            coupling.put("generated", generatedCoupling.perLevel());
+            r.put("temporal_correlation_per_level", coupling);
+        }
         r.put("generated", o.count());
         r.put("real_clips", real.length);
         r.put("classifier_test_accuracy", clf.trainedTestAccuracy().orElse(Double.NaN));

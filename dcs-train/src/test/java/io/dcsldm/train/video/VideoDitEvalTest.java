@@ -71,6 +71,10 @@ class VideoDitEvalTest {
             for (double a : perLevel.values()) assertTrue(a >= 0 && a <= 1, key + " " + a);
         }
         assertTrue((double) r.get("macs_per_clip") > 0);
+        @SuppressWarnings("unchecked") Map<String, Map<String, Double>> coupling = (Map<String, Map<String, Double>>) r.get("temporal_correlation_per_level");
+        assertEquals(java.util.List.of("real", "generated"), java.util.List.copyOf(coupling.keySet()));
+        for (Map<String, Double> perLevel : coupling.values())
+            for (double v : perLevel.values()) assertTrue(v >= -1 && v <= 1, "correlation " + v);
 
         c.video.digitsPerClip = 2;
         Path two = tmp.resolve("dit-video-2.dcs");
