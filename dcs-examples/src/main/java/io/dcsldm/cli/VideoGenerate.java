@@ -10,7 +10,8 @@ import java.util.List;
  * {@code dcs generate} with a video DiT ({@code dcs-dit-video}): Moving MNIST clips generated coarse to fine.
  * Writes {@code samples.png} (one frame strip per sample), {@code sample-<i>.gif}, and with
  * {@code --previews} {@code previews.png}: for every sample, one strip per level count (the clip decoded
- * from the first ℓ levels).
+ * from the first ℓ levels). A model trained with {@code video.cleanContext} is sampled temporal patch by temporal
+ * patch (level by level within each); the others level by level over the whole clip ({@code VideoGeneration}).
  */
 final class VideoGenerate {
     private VideoGenerate() {}
