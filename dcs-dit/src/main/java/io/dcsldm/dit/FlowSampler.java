@@ -123,16 +123,9 @@ public final class FlowSampler {
         int e = y.length;
         int evals = steps * method.evaluationsPerStep;
         KvCache[][] caches = model.reusableCaches(evals, e);
-        DcsDiT.Conditioning[] conds = new DcsDiT.Conditioning[evals];
-        macs = 0;
+        DcsDiT.Conditioning[] conds = evaluationConditionings(evals, y);
         cacheBytes = 0;
-        for (int k = 0; k < evals; k++) {
-            int step = k / method.evaluationsPerStep;
-            double t = (k % method.evaluationsPerStep == 0) ? 1.0 - (double) step / steps : 1.0 - (double) (step + 1) / steps;
-            conds[k] = model.condition(times(t, e), y);
-            macs += model.macsConditioning(e);
-            for (KvCache kc : caches[k]) cacheBytes += kc.bytes();
-        }
+        for (KvCache[] set : caches) for (KvCache kc : set) cacheBytes += kc.bytes();
         INDArray[] done = new INDArray[levels];
         int generated = 0;
         for (int l = 0; l < levels; l++) {
@@ -155,6 +148,22 @@ public final class FlowSampler {
         return Nd4j.concat(1, java.util.Arrays.copyOf(done, generated));
     }
 
+    /**
+     * The conditioning of every model evaluation of a run (its flow time: a step's start, or Heun's end), computed
+     * once and shared by all levels and temporal patches; resets {@link #lastMacs} to their cost.
+     */
+    private DcsDiT.Conditioning[] evaluationConditionings(int evals, int[] y) {
+        DcsDiT.Conditioning[] conds = new DcsDiT.Conditioning[evals];
+        macs = 0;
+        for (int k = 0; k < evals; k++) {
+            int step = k / method.evaluationsPerStep;
+            double t = (k % method.evaluationsPerStep == 0) ? 1.0 - (double) step / steps : 1.0 - (double) (step + 1) / steps;
+            conds[k] = model.condition(times(t, y.length), y);
+            macs += model.macsConditioning(y.length);
+        }
+        return conds;
+    }
+
     /** Called after each finished temporal patch of {@link #causalInTime} with the latent so far {@code [B, T_l, c]} (later patches still hold their noise). */
     public interface PatchListener {
         void patchDone(int patches, INDArray latent);
@@ -169,22 +178,15 @@ public final class FlowSampler {
      * context pass per patch. Returns the latent {@code [B, T_levels, c]}.
      */
     public INDArray causalInTime(INDArray noise, int[] labels, int levels, boolean progressive, PatchListener listener) {
-        int b = labels.length, c = model.latentChannels(), times = model.layout().times(), g = model.groupSize();
+        int b = labels.length, times = model.layout().times(), g = model.groupSize();
         checkNoise(noise, b, model.layout().tokens(levels));
         int[] y = evalLabels(labels);
         int e = y.length;
         int evals = steps * method.evaluationsPerStep;
         KvCache[][] caches = model.reusableCaches(evals + 1, e);
         KvCache[] context = caches[evals]; // finished temporal patches at flow time 0
-        DcsDiT.Conditioning[] conds = new DcsDiT.Conditioning[evals];
-        macs = 0;
+        DcsDiT.Conditioning[] conds = evaluationConditionings(evals, y);
         cacheBytes = 0;
-        for (int k = 0; k < evals; k++) {
-            int step = k / method.evaluationsPerStep;
-            double t = (k % method.evaluationsPerStep == 0) ? 1.0 - (double) step / steps : 1.0 - (double) (step + 1) / steps;
-            conds[k] = model.condition(times(t, e), y);
-            macs += model.macsConditioning(e);
-        }
         DcsDiT.Conditioning clean = model.condition(times(0.0, e), y);
         macs += model.macsConditioning(e);
         for (KvCache[] set : caches) for (KvCache kc : set) cacheBytes += kc.bytes();
