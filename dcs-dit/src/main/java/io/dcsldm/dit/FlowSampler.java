@@ -70,6 +70,9 @@ public final class FlowSampler {
         return y;
     }
 
+    /** Flow time after {@code i} of the {@code steps} uniform steps from 1 to 0 (a step's start; its end is {@code i + 1}). */
+    private double flowTime(int i) { return 1.0 - (double) i / steps; }
+
     private static double[] times(double t, int n) {
         double[] a = new double[n];
         java.util.Arrays.fill(a, t);
@@ -100,7 +103,7 @@ public final class FlowSampler {
         macs = 0;
         INDArray x = noise.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
         for (int i = 0; i < steps; i++) {
-            double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
+            double t0 = flowTime(i), t1 = flowTime(i + 1);
             stepWorkspace.run(() -> {
                 integrate(x, t1 - t0,
                         at -> combine(model.apply(stackForEval(at), model.condition(times(t0, e), y), levels), b, n),
@@ -132,7 +135,7 @@ public final class FlowSampler {
             int from = model.layout().tokens(l), to = model.layout().tokens(l + 1), n = to - from;
             INDArray x = noise.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
             for (int i = 0; i < steps; i++) {
-                double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
+                double t0 = flowTime(i), t1 = flowTime(i + 1);
                 int k = i * method.evaluationsPerStep, level = l;
                 stepWorkspace.run(() -> {
                     integrate(x, t1 - t0,
@@ -157,7 +160,7 @@ public final class FlowSampler {
         macs = 0;
         for (int k = 0; k < evals; k++) {
             int step = k / method.evaluationsPerStep;
-            double t = (k % method.evaluationsPerStep == 0) ? 1.0 - (double) step / steps : 1.0 - (double) (step + 1) / steps;
+            double t = flowTime(k % method.evaluationsPerStep == 0 ? step : step + 1);
             conds[k] = model.condition(times(t, y.length), y);
             macs += model.macsConditioning(y.length);
         }
@@ -200,7 +203,7 @@ public final class FlowSampler {
                     TokenGroups level = patch.slice(l, l + 1);
                     INDArray x = gather(out, level);
                     for (int i = 0; i < steps; i++) {
-                        double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
+                        double t0 = flowTime(i), t1 = flowTime(i + 1);
                         int k = i * method.evaluationsPerStep;
                         stepWorkspace.run(() -> integrate(x, t1 - t0,
                                 at -> combine(model.applyCached(stackForEval(at), conds[k], level, caches[k]), b, g),
@@ -213,7 +216,7 @@ public final class FlowSampler {
                 INDArray x = gather(out, patch);
                 int n = patch.total();
                 for (int i = 0; i < steps; i++) {
-                    double t0 = 1.0 - (double) i / steps, t1 = 1.0 - (double) (i + 1) / steps;
+                    double t0 = flowTime(i), t1 = flowTime(i + 1);
                     int k = i * method.evaluationsPerStep;
                     stepWorkspace.run(() -> integrate(x, t1 - t0,
                             at -> combine(applyAfterContext(at, conds[k], patch, caches[k], context), b, n),
