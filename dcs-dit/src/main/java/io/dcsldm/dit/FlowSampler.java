@@ -96,14 +96,26 @@ public final class FlowSampler {
      * final latent {@code [B, T_levels, c]}.
      */
     public INDArray joint(INDArray noise, int[] labels, int levels) {
+        return jointFrom(noise, 1.0, labels, levels);
+    }
+
+    /**
+     * Joint denoising of a latent {@code start [B, T_levels, c]} that is already at flow time {@code from} ∈ (0, 1]:
+     * data noised to {@code from} (SDEdit-style partial denoising, used to find the noise level at which a model loses
+     * what the data showed). Takes {@code ⌈steps·from⌉} uniform steps from {@code from} to 0, so no step is longer than
+     * the full run's; {@code from = 1} is {@link #joint}, float for float.
+     */
+    public INDArray jointFrom(INDArray start, double from, int[] labels, int levels) {
+        if (!(from > 0 && from <= 1)) throw new IllegalArgumentException("the start flow time must be in (0, 1], got " + from);
         int b = labels.length, n = model.layout().tokens(levels), c = model.latentChannels();
-        checkNoise(noise, b, n);
+        checkNoise(start, b, n);
         int[] y = evalLabels(labels);
         int e = y.length;
+        int count = from == 1.0 ? steps : (int) Math.ceil(steps * from);
         macs = 0;
-        INDArray x = noise.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
-        for (int i = 0; i < steps; i++) {
-            double t0 = flowTime(i), t1 = flowTime(i + 1);
+        INDArray x = start.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
+        for (int i = 0; i < count; i++) {
+            double t0 = from * (1.0 - (double) i / count), t1 = from * (1.0 - (double) (i + 1) / count);
             stepWorkspace.run(() -> {
                 integrate(x, t1 - t0,
                         at -> combine(model.apply(stackForEval(at), model.condition(times(t0, e), y), levels), b, n),

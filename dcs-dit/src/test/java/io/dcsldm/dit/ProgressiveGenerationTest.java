@@ -59,6 +59,29 @@ class ProgressiveGenerationTest {
         assertTrue(progMacs <= jointMacs, "progressive MACs " + progMacs + " > joint " + jointMacs);
     }
 
+    /** Partial denoising (SDEdit-style, used by eval-video-dit) starts the same uniform grid at a given flow time. */
+    @Test
+    void jointFromStartsTheGridAtTheGivenFlowTime() {
+        DcsDiT model = randomModel(17);
+        int[] labels = {0, 3};
+        int levels = 4, tokens = model.layout().tokens(levels);
+        INDArray noise = Rng.normal(DataType.FLOAT, 9, 2, tokens, 3);
+        FlowSampler s = new FlowSampler(model, FlowSampler.Method.HEUN, 6, 2.0);
+        INDArray joint = s.joint(noise, labels, levels);
+        long fullMacs = s.lastMacs();
+        assertTrue(io.dcsldm.core.nn.Ops.bitIdentical(joint, s.jointFrom(noise, 1.0, labels, levels)), "from t = 1 is joint generation");
+        INDArray half = s.jointFrom(noise, 0.5, labels, levels);
+        assertEquals(fullMacs / 2, s.lastMacs(), "from t = 0.5: 3 of the 6 steps");
+        assertTrue(half.sub(joint).amaxNumber().doubleValue() > 1e-3, "a different start gives a different sample");
+        // from a small t the sample hardly moves: dt·|v| with |v| of order 1
+        double moved = s.jointFrom(noise, 1e-3, labels, levels).sub(noise).amaxNumber().doubleValue();
+        assertTrue(moved > 0 && moved < 0.05, "moved " + moved);
+        for (double bad : new double[]{0, -0.1, 1.5, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.jointFrom(noise, bad, labels, levels));
+            assertTrue(e.getMessage().contains("(0, 1]"), e.getMessage());
+        }
+    }
+
     @Test
     void reusedCacheBuffersGiveTheSameSamplesAsFreshOnes() {
         int[] labels = {1, 4};

@@ -47,6 +47,14 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed of the first batch (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--partial-denoise", split = ",", paramLabel = "T0",
+            description = "Also noise the latents of real clips to these flow times (0 < t0 <= 1, e.g. 0.3,0.5,0.7,0.85) and score the "
+                    + "denoised clips given the true and a wrong class: where the model loses the digit, and whether the label steers it")
+    double[] partialDenoise = new double[0];
+
+    @Option(names = "--partial-clips", defaultValue = "100", description = "Real clips used by --partial-denoise (default ${DEFAULT-VALUE})")
+    int partialClips;
+
     @Option(names = "--out", description = "Also write eval.json here")
     Path out;
 
@@ -55,8 +63,10 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1 || batch < 1 || realClips < 1 || classifierFrames < 100)
-            throw new IllegalArgumentException("--count, --batch and --real-clips must be >= 1 and --classifier-frames >= 100");
+        if (count < 1 || batch < 1 || realClips < 1 || classifierFrames < 100 || partialClips < 1)
+            throw new IllegalArgumentException("--count, --batch, --real-clips and --partial-clips must be >= 1 and --classifier-frames >= 100");
+        for (double t0 : partialDenoise)
+            if (!(t0 > 0 && t0 <= 1)) throw new IllegalArgumentException("--partial-denoise: flow times must be in (0, 1], got " + t0);
         VideoDitModel.Loaded m = VideoDitModel.load(checkpoint, Repo.root().orElse(null));
         VideoDitEval.requireOneDigit(m, checkpoint.toString());
         var tc = m.tokenizer().config().video;
@@ -68,6 +78,11 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
         var o = new VideoDitEval.Options(count, sampling.method(m.config().sampling), steps > 0 ? steps : m.config().sampling.steps,
                 sampling.guidance(m.config().sampling), batch, realClips, classifierFrames, seed);
         Map<String, Object> r = new LinkedHashMap<>(VideoDitEval.evaluate(m, clf, test, o, line -> System.err.println("eval-video-dit: " + line)));
+        if (partialDenoise.length > 0) {
+            r.put("partial_denoising", VideoDitEval.partialDenoising(m, clf, test, partialDenoise, partialClips, o,
+                    line -> System.err.println("eval-video-dit: " + line)));
+            r.put("partial_denoising_clips", partialClips);
+        }
         r.put("checkpoint", checkpoint.toString());
         String line = new ObjectMapper().writeValueAsString(r);
         if (out != null) {

@@ -111,11 +111,18 @@ class VideoCommandsTest {
         for (String f : new String[]{"samples.png", "previews.png", "sample-0.gif", "sample-1.gif"}) assertTrue(Files.size(gen.resolve(f)) > 0, f);
         // acceptance 6 as a number: class accuracy of generated clips per level, beside real clips and reconstructions
         String ev = stdout(() -> DcsCliTest.dcs("eval-video-dit", "--checkpoint", dit.toString(), "--count", "3", "--batch", "2",
-                "--real-clips", "3", "--classifier-frames", "200", "--steps", "2", "--json"));
+                "--real-clips", "3", "--classifier-frames", "200", "--steps", "2", "--partial-denoise", "0.5,1", "--partial-clips", "2", "--json"));
         com.fasterxml.jackson.databind.JsonNode ej = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ev);
         assertEquals(3, ej.get("generated").asInt());
         assertEquals(trained.dit().layout().levels(), ej.get("generated_accuracy_per_level").size(), "one accuracy per level");
         assertTrue(ej.get("real_clip_accuracy").asDouble() >= 0 && ej.get("real_clip_accuracy").asDouble() <= 1, ev);
+        java.util.List<String> t0s = new java.util.ArrayList<>();
+        ej.get("partial_denoising").fieldNames().forEachRemaining(t0s::add);
+        assertEquals(java.util.List.of("0.5", "1"), t0s, ev);
+        assertEquals(2, ej.get("partial_denoising_clips").asInt());
+        DcsCliTest.Run badT0 = DcsCliTest.dcs("eval-video-dit", "--checkpoint", dit.toString(), "--partial-denoise", "0");
+        assertEquals(1, badT0.code(), badT0.err());
+        assertTrue(badT0.err().contains("--partial-denoise") && badT0.err().contains("(0, 1]"), badT0.err());
 
         DcsCliTest.Run bad = DcsCliTest.dcs("reconstruct-video", "--checkpoint", model.toString(), "--input", tmp.resolve("nope.avi").toString(),
                 "--out-fps", "8", "--out", dir.toString());

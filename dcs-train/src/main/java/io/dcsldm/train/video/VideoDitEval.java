@@ -172,6 +172,77 @@ public final class VideoDitEval {
         return r;
     }
 
+    /** Wrong class given in {@link #partialDenoising}: the true one shifted by half the classes, never the true one. */
+    static int wrongClass(int label) { return (label + FmnistClassifier.CLASSES / 2) % FmnistClassifier.CLASSES; }
+
+    /**
+     * Where a model loses the digit (SDEdit-style partial denoising): the latents of the first {@code n} evaluation scenes
+     * are noised to each flow time {@code t0} (one shared time for every token, the same noise at every {@code t0}),
+     * denoised by joint sampling ({@link FlowSampler#jointFrom}) given the clip's own class and, separately, a wrong one
+     * ({@link #wrongClass}), decoded and classified. Per {@code t0}: {@code true_class}, the share classified as the
+     * clip's digit when given its class; {@code wrong_class}, the same share when given the wrong class; {@code
+     * wrong_class_followed}, the share classified as the wrong class. A model that uses its label well keeps the first
+     * near the reconstruction accuracy at small {@code t0} and pulls the last up as {@code t0} grows. Keys are the
+     * {@code t0} as written ({@code "0.3"}). (A shared flow
+     * time is within what a clean-context model was trained on: its frontier patch 0 draws every patch's time.)
+     */
+    public static Map<String, Object> partialDenoising(VideoDitModel.Loaded m, FmnistClassifier clf, MovingMnist evalScenes, double[] t0s,
+                                                       int n, Options o, Consumer<String> log) {
+        var dit = m.dit();
+        VideoTokenizer tok = m.tokenizer().video();
+        TokenLayout layout = dit.layout();
+        int size = m.config().video.size, tokens = layout.tokens(), c = dit.latentChannels();
+        double fps = m.config().video.fps;
+        float[][][] real = new float[n][][];
+        int[] labels = new int[n], wrong = new int[n];
+        for (int i = 0; i < n; i++) {
+            MovingMnist.Clip clip = evalScenes.clip(i);
+            real[i] = clip.render(fps, size);
+            labels[i] = clip.label();
+            wrong[i] = wrongClass(labels[i]);
+        }
+        INDArray[] parts = new INDArray[(n + o.batch() - 1) / o.batch()];
+        for (int from = 0, j = 0; from < n; from += o.batch(), j++) {
+            float[][][] part = java.util.Arrays.copyOfRange(real, from, Math.min(n, from + o.batch()));
+            parts[j] = dit.toModelSpace(tok.encode(Clips.toINDArray(part, 1, size, size), fps).tokens()).reshape(part.length, tokens, c);
+        }
+        INDArray z = (parts.length == 1 ? parts[0] : org.nd4j.linalg.factory.Nd4j.concat(0, parts)).dup('c');
+        INDArray noise = io.dcsldm.core.runtime.Rng.normal(z.dataType(), o.seed(), n, tokens, c);
+        FlowSampler sampler = new FlowSampler(dit, o.method(), o.steps(), o.guidance());
+        Map<String, Object> r = new LinkedHashMap<>();
+        for (double t0 : t0s) {
+            INDArray start = z.mul(1 - t0).addi(noise.mul(t0));
+            int[] givenTrue = classifyDenoised(m, clf, sampler, start, t0, labels, o.batch());
+            int[] givenWrong = classifyDenoised(m, clf, sampler, start, t0, wrong, o.batch());
+            Map<String, Double> at = new LinkedHashMap<>();
+            at.put("true_class", (double) hits(givenTrue, labels) / n);
+            at.put("wrong_class", (double) hits(givenWrong, labels) / n);
+            at.put("wrong_class_followed", (double) hits(givenWrong, wrong) / n);
+            r.put(java.math.BigDecimal.valueOf(t0).stripTrailingZeros().toPlainString(), at);
+            if (log != null) log.accept(String.format(Locale.ROOT, "partial denoising from t0 = %.2f: %s", t0, at));
+        }
+        return r;
+    }
+
+    /** Denoises {@code start} from {@code t0} given {@code given}, {@code batch} clips per sampler call, and classifies the decoded clips. */
+    private static int[] classifyDenoised(VideoDitModel.Loaded m, FmnistClassifier clf, FlowSampler sampler, INDArray start, double t0,
+                                          int[] given, int batch) {
+        var dit = m.dit();
+        TokenLayout layout = dit.layout();
+        int size = m.config().video.size, n = given.length;
+        double fps = m.config().video.fps;
+        int[] out = new int[n];
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            INDArray part = start.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray x = sampler.jointFrom(part, t0, java.util.Arrays.copyOfRange(given, from, to), layout.levels());
+            INDArray latent = dit.toTokenizerSpace(x);
+            float[][][] clips = Clips.toArrays(m.tokenizer().video().decode(new Latent(latent, layout, layout.levels()), fps, size, size));
+            System.arraycopy(classify(clf, clips, size), 0, out, from, to - from);
+        }
+        return out;
+    }
+
     private static Map<String, Double> perLevel(int[] hits, int n) {
         Map<String, Double> m = new LinkedHashMap<>();
         for (int l = 0; l < hits.length; l++) m.put(Integer.toString(l + 1), (double) hits[l] / n);

@@ -1,6 +1,7 @@
 package io.dcsldm.train.video;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +76,18 @@ class VideoDitEvalTest {
         assertEquals(java.util.List.of("real", "generated"), java.util.List.copyOf(coupling.keySet()));
         for (Map<String, Double> perLevel : coupling.values())
             for (double v : perLevel.values()) assertTrue(v >= -1 && v <= 1, "correlation " + v);
+
+        // partial denoising: from t0 → 0 the sample is the encoded clip, so both classes score the top-level reconstruction
+        VideoDitEval.Options po = new VideoDitEval.Options(5, FlowSampler.Method.EULER, 2, 2.0, 3, 4, 200, 0);
+        Map<String, Object> pd = VideoDitEval.partialDenoising(m, clf, VideoDitEval.scenes(m, digits, 3), new double[]{1e-4, 0.7}, 4, po, null);
+        assertEquals(java.util.List.of("0.0001", "0.7"), java.util.List.copyOf(pd.keySet()));
+        @SuppressWarnings("unchecked") Map<String, Double> nearZero = (Map<String, Double>) pd.get("0.0001");
+        @SuppressWarnings("unchecked") double recTop = ((Map<String, Double>) r.get("reconstruction_accuracy_per_level")).get("2");
+        assertEquals(recTop, nearZero.get("true_class"), 1e-9, "t0 → 0 reproduces the reconstruction accuracy");
+        assertEquals(recTop, nearZero.get("wrong_class"), 1e-9, "t0 → 0 leaves no room for the label");
+        for (Object at : pd.values())
+            for (double a : ((Map<?, ?>) at).values().stream().mapToDouble(v -> (Double) v).toArray()) assertTrue(a >= 0 && a <= 1, "share " + a);
+        for (int y = 0; y < 10; y++) assertNotEquals(y, VideoDitEval.wrongClass(y));
 
         c.video.digitsPerClip = 2;
         Path two = tmp.resolve("dit-video-2.dcs");
