@@ -111,7 +111,7 @@ public final class FlowSampler {
         checkNoise(start, b, n);
         int[] y = evalLabels(labels);
         int e = y.length;
-        int count = from == 1.0 ? steps : (int) Math.ceil(steps * from);
+        int count = (int) Math.ceil(steps * from);
         macs = 0;
         INDArray x = start.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
         for (int i = 0; i < count; i++) {

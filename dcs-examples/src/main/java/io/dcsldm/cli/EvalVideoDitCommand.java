@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * {@code dcs eval-video-dit}: class accuracy of the clips a one-digit video DiT generates, per level count, beside
@@ -67,6 +68,7 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--count, --batch, --real-clips and --partial-clips must be >= 1 and --classifier-frames >= 100");
         for (double t0 : partialDenoise)
             if (!(t0 > 0 && t0 <= 1)) throw new IllegalArgumentException("--partial-denoise: flow times must be in (0, 1], got " + t0);
+        Consumer<String> log = line -> System.err.println("eval-video-dit: " + line);
         VideoDitModel.Loaded m = VideoDitModel.load(checkpoint, Repo.root().orElse(null));
         VideoDitEval.requireOneDigit(m, checkpoint.toString());
         var tc = m.tokenizer().config().video;
@@ -74,13 +76,12 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
         MovingMnist train = VideoDitEval.scenes(m, Datasets.load(tc.digits), tc.seed + 100);
         MovingMnist test = VideoDitEval.scenes(m, evalDigits, tc.seed + 1);
         FmnistClassifier clf = VideoDitEval.trainClassifier(train, VideoDitEval.scenes(m, evalDigits, tc.seed + 101),
-                classifierFrames, m.config().video.fps, m.config().video.size, 1, line -> System.err.println("eval-video-dit: " + line));
+                classifierFrames, m.config().video.fps, m.config().video.size, 1, log);
         var o = new VideoDitEval.Options(count, sampling.method(m.config().sampling), steps > 0 ? steps : m.config().sampling.steps,
                 sampling.guidance(m.config().sampling), batch, realClips, classifierFrames, seed);
-        Map<String, Object> r = new LinkedHashMap<>(VideoDitEval.evaluate(m, clf, test, o, line -> System.err.println("eval-video-dit: " + line)));
+        Map<String, Object> r = new LinkedHashMap<>(VideoDitEval.evaluate(m, clf, test, o, log));
         if (partialDenoise.length > 0) {
-            r.put("partial_denoising", VideoDitEval.partialDenoising(m, clf, test, partialDenoise, partialClips, o,
-                    line -> System.err.println("eval-video-dit: " + line)));
+            r.put("partial_denoising", VideoDitEval.partialDenoising(m, clf, test, partialDenoise, partialClips, o, log));
             r.put("partial_denoising_clips", partialClips);
         }
         r.put("checkpoint", checkpoint.toString());

@@ -114,13 +114,9 @@ public final class VideoDitEval {
         Map<String, Object> r = new LinkedHashMap<>();
 
         // real clips and their reconstructions from each level prefix
-        float[][][] real = new float[o.realClips()][][];
-        int[] realLabels = new int[o.realClips()];
-        for (int i = 0; i < real.length; i++) {
-            MovingMnist.Clip c = evalScenes.clip(i);
-            real[i] = c.render(fps, size);
-            realLabels[i] = c.label();
-        }
+        RealClips rc = RealClips.render(evalScenes, o.realClips(), fps, size);
+        float[][][] real = rc.frames();
+        int[] realLabels = rc.labels();
         r.put("real_clip_accuracy", (double) hits(classify(clf, real, size), realLabels) / real.length);
         int[] recHits = new int[levels];
         TemporalCorrelation realCoupling = new TemporalCorrelation(layout, dit.latentChannels());
@@ -172,6 +168,20 @@ public final class VideoDitEval {
         return r;
     }
 
+    /** The first {@code n} scenes rendered at {@code fps} and {@code size}, with their digits' labels. */
+    private record RealClips(float[][][] frames, int[] labels) {
+        static RealClips render(MovingMnist scenes, int n, double fps, int size) {
+            float[][][] frames = new float[n][][];
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                MovingMnist.Clip c = scenes.clip(i);
+                frames[i] = c.render(fps, size);
+                labels[i] = c.label();
+            }
+            return new RealClips(frames, labels);
+        }
+    }
+
     /** Wrong class given in {@link #partialDenoising}: the true one shifted by half the classes, never the true one. */
     static int wrongClass(int label) { return (label + FmnistClassifier.CLASSES / 2) % FmnistClassifier.CLASSES; }
 
@@ -193,14 +203,10 @@ public final class VideoDitEval {
         TokenLayout layout = dit.layout();
         int size = m.config().video.size, tokens = layout.tokens(), c = dit.latentChannels();
         double fps = m.config().video.fps;
-        float[][][] real = new float[n][][];
-        int[] labels = new int[n], wrong = new int[n];
-        for (int i = 0; i < n; i++) {
-            MovingMnist.Clip clip = evalScenes.clip(i);
-            real[i] = clip.render(fps, size);
-            labels[i] = clip.label();
-            wrong[i] = wrongClass(labels[i]);
-        }
+        RealClips rc = RealClips.render(evalScenes, n, fps, size);
+        float[][][] real = rc.frames();
+        int[] labels = rc.labels(), wrong = new int[n];
+        for (int i = 0; i < n; i++) wrong[i] = wrongClass(labels[i]);
         INDArray[] parts = new INDArray[(n + o.batch() - 1) / o.batch()];
         for (int from = 0, j = 0; from < n; from += o.batch(), j++) {
             float[][][] part = java.util.Arrays.copyOfRange(real, from, Math.min(n, from + o.batch()));
@@ -218,8 +224,9 @@ public final class VideoDitEval {
             at.put("true_class", (double) hits(givenTrue, labels) / n);
             at.put("wrong_class", (double) hits(givenWrong, labels) / n);
             at.put("wrong_class_followed", (double) hits(givenWrong, wrong) / n);
-            r.put(java.math.BigDecimal.valueOf(t0).stripTrailingZeros().toPlainString(), at);
-            if (log != null) log.accept(String.format(Locale.ROOT, "partial denoising from t0 = %.2f: %s", t0, at));
+            String key = java.math.BigDecimal.valueOf(t0).stripTrailingZeros().toPlainString();
+            r.put(key, at);
+            if (log != null) log.accept("partial denoising from t0 = " + key + ": " + at);
         }
         return r;
     }
