@@ -18,10 +18,25 @@ public final class FlowObjective {
         public double logitMean = 0.0;
         public double logitStd = 1.0;
         public double labelDropout = 0.1;
+        /**
+         * For training causal in time only: the probability that a clip's frontier is temporal patch 0, i.e. that
+         * the clip has no clean context and its first patch is denoised from its own noise alone, as the sampler
+         * generates it; the other frontiers share the rest equally. {@value #UNIFORM_FRONTIER} (the default): every
+         * frontier equally likely, {@code 1/G_t} each, drawn as before this key existed. Why a knob: the first
+         * patch is where a clip's digit is decided from noise, and with uniform frontiers only {@code 1/G_t} of
+         * the clips train it.
+         */
+        public double frontierZeroShare = UNIFORM_FRONTIER;
+
+        /** The value of {@link #frontierZeroShare} that draws every frontier with equal probability. */
+        public static final double UNIFORM_FRONTIER = -1.0;
 
         public void validate() {
             if (logitStd <= 0) throw new InvalidValueException("flow.logitStd", "must be > 0, got " + logitStd);
             if (labelDropout < 0 || labelDropout > 1) throw new InvalidValueException("flow.labelDropout", "must be in [0, 1], got " + labelDropout);
+            if (frontierZeroShare != UNIFORM_FRONTIER && !(frontierZeroShare >= 0 && frontierZeroShare <= 1))
+                throw new InvalidValueException("flow.frontierZeroShare",
+                        "must be in [0, 1], or " + UNIFORM_FRONTIER + " for equally likely frontiers, got " + frontierZeroShare);
         }
     }
 
@@ -67,7 +82,7 @@ public final class FlowObjective {
 
     /**
      * The objective for generation causal in time ({@link FlowSampler#causalInTime}), after Diffusion Forcing: per
-     * sample a frontier temporal patch {@code k} is drawn uniformly; patches before it are clean ({@code t = 0}, the
+     * sample a frontier temporal patch {@code k} is drawn ({@link #frontier}); patches before it are clean ({@code t = 0}, the
      * context the sampler feeds from finished patches) and carry no loss; the frontier and every later patch get
      * their own logit-normal time, shared by the patch's levels (DESIGN §3.3 within a patch). Each token is
      * conditioned on its own patch's time ({@link DcsDiT#forwardPerTime}). Why: with one time shared by a whole clip a
@@ -84,7 +99,7 @@ public final class FlowObjective {
         double[] t = new double[b * times];
         int[] y = labels.clone();
         for (int i = 0; i < b; i++) {
-            int frontier = r.nextInt(times);
+            int frontier = frontier(r, times, settings.frontierZeroShare);
             for (int p = 0; p < times; p++) {
                 double g = gaussian(r); // drawn for every patch, so the draws do not depend on the frontier
                 t[i * times + p] = p < frontier ? 0.0 : 1.0 / (1.0 + Math.exp(-(settings.logitMean + settings.logitStd * g)));
@@ -118,6 +133,16 @@ public final class FlowObjective {
         double loss = diff.mul(diff).sumNumber().doubleValue() / count;
         model.backward(diff.muli(2.0 / count));
         return loss;
+    }
+
+    /**
+     * A clip's frontier temporal patch in {@code [0, times)}: patch 0 with probability {@code zeroShare} and each
+     * later patch with {@code (1 − zeroShare)/(times − 1)}; with {@link Settings#UNIFORM_FRONTIER} every patch with
+     * {@code 1/times}, by the single draw training used before the share existed (so older configs reproduce).
+     */
+    static int frontier(SplittableRandom r, int times, double zeroShare) {
+        if (zeroShare == Settings.UNIFORM_FRONTIER || times == 1) return r.nextInt(times);
+        return r.nextDouble() < zeroShare ? 0 : 1 + r.nextInt(times - 1);
     }
 
     /** Box–Muller on a SplittableRandom (deterministic per seed). */

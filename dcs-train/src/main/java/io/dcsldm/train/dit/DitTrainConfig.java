@@ -44,5 +44,8 @@ public class DitTrainConfig implements SelfValidating {
     public void validate() {
         SelfValidating.checkSection("model", model::validate);
         SelfValidating.checkSection("flow", flow::validate);
+        if (flow.frontierZeroShare != FlowObjective.Settings.UNIFORM_FRONTIER)
+            throw new io.dcsldm.core.config.InvalidValueException("flow.frontierZeroShare",
+                    "applies to video DiTs trained with clean context only; images have no temporal patches, got " + flow.frontierZeroShare);
     }
 }

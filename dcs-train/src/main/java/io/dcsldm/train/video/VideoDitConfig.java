@@ -70,5 +70,8 @@ public class VideoDitConfig implements SelfValidating {
         if (video.cleanContext && !video.causalInTime)
             throw new io.dcsldm.core.config.InvalidValueException("video.cleanContext",
                     "needs video.causalInTime: true (a patch generated against finished ones must not see later, unfinished patches)");
+        if (!video.cleanContext && flow.frontierZeroShare != FlowObjective.Settings.UNIFORM_FRONTIER)
+            throw new io.dcsldm.core.config.InvalidValueException("flow.frontierZeroShare",
+                    "needs video.cleanContext: true (only training with clean context has a frontier patch), got " + flow.frontierZeroShare);
     }
 }

@@ -84,4 +84,14 @@ class DitTrainingTest {
         TestRuns.assertBitIdentical(a.tensors(), c.tensors(), name -> true);
         assertEquals(TestRuns.metricsWithoutTimes(tmp.resolve("a")), TestRuns.metricsWithoutTimes(tmp.resolve("resumed")));
     }
+
+    /** {@code flow.frontierZeroShare} is a video key (temporal patches); an image config that sets it is refused, not ignored. */
+    @Test
+    void anImageConfigWithAFrontierShareIsRefused() {
+        DitTrainConfig c = new DitTrainConfig();
+        c.validate();
+        c.flow.frontierZeroShare = 0.5;
+        var e = assertThrows(io.dcsldm.core.config.InvalidValueException.class, c::validate);
+        assertTrue(e.getMessage().contains("flow.frontierZeroShare"), e.getMessage());
+    }
 }

@@ -101,6 +101,13 @@ class VideoDitTaskTest {
         c.video.cleanContext = true;
         var bad = org.junit.jupiter.api.Assertions.assertThrows(io.dcsldm.core.config.InvalidValueException.class, c::validate);
         assertTrue(bad.getMessage().contains("video.cleanContext"), bad.getMessage());
+        // flow.frontierZeroShare means nothing without clean context: refused, not ignored
+        c.video.causalInTime = true;
+        c.video.cleanContext = false;
+        c.flow.frontierZeroShare = 0.5;
+        var noFrontier = org.junit.jupiter.api.Assertions.assertThrows(io.dcsldm.core.config.InvalidValueException.class, c::validate);
+        assertTrue(noFrontier.getMessage().contains("flow.frontierZeroShare") && noFrontier.getMessage().contains("video.cleanContext"),
+                noFrontier.getMessage());
     }
 
     /**
