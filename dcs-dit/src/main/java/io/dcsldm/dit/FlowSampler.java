@@ -111,7 +111,8 @@ public final class FlowSampler {
         checkNoise(start, b, n);
         int[] y = evalLabels(labels);
         int e = y.length;
-        int count = (int) Math.ceil(steps * from);
+        // ⌈steps·from⌉, less a rounding allowance: 25·0.28 is 7.000000000000001 in doubles and must give 7 steps, not 8
+        int count = Math.max(1, (int) Math.ceil(steps * from - 1e-9));
         macs = 0;
         INDArray x = start.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c').reshape((long) b * n, c);
         for (int i = 0; i < count; i++) {

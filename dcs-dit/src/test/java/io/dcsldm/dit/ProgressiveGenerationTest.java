@@ -73,6 +73,12 @@ class ProgressiveGenerationTest {
         INDArray half = s.jointFrom(noise, 0.5, labels, levels);
         assertEquals(fullMacs / 2, s.lastMacs(), "from t = 0.5: 3 of the 6 steps");
         assertTrue(half.sub(joint).amaxNumber().doubleValue() > 1e-3, "a different start gives a different sample");
+        // steps·from that is an integer up to float error takes that many steps (25·0.28 = 7.000000000000001 in doubles)
+        FlowSampler euler25 = new FlowSampler(model, FlowSampler.Method.EULER, 25, 2.0);
+        euler25.joint(noise, labels, levels);
+        long macs25 = euler25.lastMacs();
+        euler25.jointFrom(noise, 0.28, labels, levels);
+        assertEquals(macs25 / 25 * 7, euler25.lastMacs(), "from t = 0.28: 7 of the 25 steps");
         // from a small t the sample hardly moves: dt·|v| with |v| of order 1
         double moved = s.jointFrom(noise, 1e-3, labels, levels).sub(noise).amaxNumber().doubleValue();
         assertTrue(moved > 0 && moved < 0.05, "moved " + moved);
