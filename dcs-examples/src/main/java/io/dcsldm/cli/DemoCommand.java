@@ -90,7 +90,8 @@ public final class DemoCommand implements Callable<Integer> {
                 List.of("train.steps=" + ditSteps, "train.batchSize=64", "train.lr=" + (shipped ? "0.0001" : "0.001"),
                         "train.warmupSteps=" + (shipped ? 2 : 20), "train.evalEvery=0", "train.checkpointEvery=0",
                         "train.logEvery=5", "train.plotEvery=20"));
-        DitTask dtask = new DitTask(dcfg, tk, TokenizerTask.pad(Datasets.load(subset + ":train"), nat));
+        DitTask dtask = new DitTask(dcfg, tk, TokenizerTask.pad(Datasets.load(subset + ":train"), nat),
+                TokenizerTask.pad(Datasets.load(subset + ":test", DitTask.HELD_OUT_IMAGES), nat));
         if (shipped) ModelFiles.copyWeights(CheckpointIO.read(ditFile), dtask.params(), ditFile);
         else log("no shipped diffusion model (%s): training one from scratch for %d steps; samples will be rough", ditFile, ditSteps);
         Path ditRun = fresh(out.resolve("runs/dit"));

@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * DCS-DiT as a {@link TrainTask}: class-conditional rectified flow on the normalised latents of a
- * trained tokenizer. Evaluation reports the flow loss of a fixed held-out batch at fixed noise and times,
- * comparable across steps and runs.
+ * trained tokenizer. Evaluation reports the flow loss of a fixed held-out batch (images training never sees, from
+ * {@code data.test}) at fixed noise and times, comparable across steps and runs.
  */
 public final class DitTask implements TrainTask<DitTask.Batch> {
     public static final String MODEL_KIND = "dcs-dit";
@@ -31,22 +31,32 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
     private final LatentSet latents;
     private final DcsDiT model;
     private final FlowObjective objective;
-    private final int[] heldOut;
+    private final LatentSet heldOut;
 
-    public DitTask(DitTrainConfig config, DcsTokenizer tokenizer, ImageSet images) {
+    /**
+     * @param images the training images, at the tokenizer's native size
+     * @param heldOutImages images of the same kind that training never sees (e.g. the test split), for {@link #evaluate}
+     */
+    public DitTask(DitTrainConfig config, DcsTokenizer tokenizer, ImageSet images, ImageSet heldOutImages) {
         this.config = config;
         this.tokenizer = tokenizer;
         this.latents = LatentSet.encode(tokenizer, images, 200);
+        if (heldOutImages.height() != images.height() || heldOutImages.width() != images.width())
+            throw new IllegalArgumentException("held-out images (" + heldOutImages.source() + ") are " + heldOutImages.height() + "×"
+                    + heldOutImages.width() + ", the training images " + images.height() + "×" + images.width());
+        this.heldOut = LatentSet.encode(tokenizer, heldOutImages, 200);
         this.model = new DcsDiT(config.model, latents.layout(), latents.channels(), new ParamStore(DataType.FLOAT, config.train.seed));
         if (config.data.latentScalePower != 0) {
             INDArray scale = LatentScale.fromDecoder(tokenizer, latents.layout(), images.height(), config.data.latentScalePower);
             latents.scale(scale);
+            heldOut.scale(scale);
             model.setLatentScale(scale);
         }
         this.objective = new FlowObjective(model, config.flow);
-        int n = Math.min(256, latents.size());
-        this.heldOut = java.util.stream.IntStream.range(latents.size() - n, latents.size()).toArray();
     }
+
+    /** Images in the held-out batch: the first ones of {@code data.test}. */
+    public static final int HELD_OUT_IMAGES = 256;
 
     /** Loads the tokenizer named by the config and the training images (padded to its native size). */
     public static DitTask fromConfig(DitTrainConfig config, java.nio.file.Path tokenizerFile) {
@@ -54,7 +64,9 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
         if (tok.tokenizer().latentMean() == null)
             throw new IllegalArgumentException("tokenizer " + tokenizerFile + " has no latent statistics (export it with train-tokenizer --export)");
         ImageSet images = config.data.limit > 0 ? Datasets.load(config.data.train, config.data.limit) : Datasets.load(config.data.train);
-        return new DitTask(config, tok.tokenizer(), TokenizerTask.pad(images, tok.config().data.nativeSize));
+        ImageSet heldOut = Datasets.load(config.data.test, HELD_OUT_IMAGES);
+        int size = tok.config().data.nativeSize;
+        return new DitTask(config, tok.tokenizer(), TokenizerTask.pad(images, size), TokenizerTask.pad(heldOut, size));
     }
 
     public DcsDiT model() { return model; }
@@ -79,7 +91,8 @@ public final class DitTask implements TrainTask<DitTask.Batch> {
 
     /** Held-out flow loss at fixed noise/times (gradients computed and discarded). */
     @Override public Map<String, Double> evaluate(long step) {
-        double loss = objective.forwardBackward(latents.batch(heldOut), latents.labels(heldOut), 12345, 0);
+        int[] all = java.util.stream.IntStream.range(0, heldOut.size()).toArray();
+        double loss = objective.forwardBackward(heldOut.batch(all), heldOut.labels(all), 12345, 0);
         model.params().zeroGrads();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("heldout_flow_loss", loss);

@@ -19,6 +19,8 @@ public class DitTrainConfig implements SelfValidating {
         /** The tokenizer whose latents the model learns (a file written by train-tokenizer --export). */
         public String tokenizer = "models/tok-fmnist.dcs";
         public String train = "fashion-mnist:train";
+        /** Dataset spec of images training never sees; the first {@value DitTask#HELD_OUT_IMAGES} give the held-out flow loss. */
+        public String test = "fashion-mnist:test";
         /** Use at most this many training images (0 = all). */
         @Range(min = 0)
         public int limit = 0;

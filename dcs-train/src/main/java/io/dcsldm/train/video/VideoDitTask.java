@@ -32,7 +32,11 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
     private final int tokens, channels;
     private final DcsDiT model;
     private final FlowObjective objective;
-    private final int[] heldOut;
+    /** Held-out clips (latents in the diffusion space, labels): scenes after the training ones, never trained on. */
+    private final float[] heldOutLatents;
+    private final int[] heldOutLabels;
+    /** Clips in the held-out batch of {@link #evaluate} (fewer when training has fewer). */
+    static final int HELD_OUT_CLIPS = 64;
 
     /**
      * @param scenes the clips to encode (the tokenizer's training scenes)
@@ -48,29 +52,38 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
         this.layout = tokenizer.layout(frames, fps, size, size);
         this.tokens = layout.tokens();
         this.channels = tokenizer.config().latentChannels;
-        this.latents = new float[n * tokens * channels];
         this.labels = new int[n];
-        for (int from = 0; from < n; from += 16) {
-            int to = Math.min(n, from + 16);
-            float[][][] clips = new float[to - from][][];
-            for (int i = from; i < to; i++) {
-                MovingMnist.Clip clip = scenes.clip(i);
-                clips[i - from] = clip.render(fps, size);
-                labels[i] = Math.max(0, clip.label());
-            }
-            float[] z = tokenizer.encode(Clips.toINDArray(clips, c, size, size), fps).tokens().dup('c').data().asFloat();
-            System.arraycopy(z, 0, latents, from * tokens * channels, z.length);
-        }
+        this.latents = encode(scenes, 0, labels, fps, size, c);
+        // held out: the next scenes of the same generator, so the training set (clips 0 … n−1) is what it always was
+        this.heldOutLabels = new int[Math.min(HELD_OUT_CLIPS, n)];
+        this.heldOutLatents = encode(scenes, n, heldOutLabels, fps, size, c);
         this.model = new DcsDiT(config.model, layout, channels, new ParamStore(DataType.FLOAT, config.train.seed), config.video.rule());
         if (config.video.latentScalePower != 0) {
             INDArray scale = LatentScale.fromVideoDecoder(tokenizer, layout, fps, size, config.video.latentScalePower);
             float[] s = scale.dup('c').data().asFloat();
             for (int i = 0; i < latents.length; i++) latents[i] *= s[i % s.length];
+            for (int i = 0; i < heldOutLatents.length; i++) heldOutLatents[i] *= s[i % s.length];
             model.setLatentScale(scale);
         }
         this.objective = new FlowObjective(model, config.flow);
-        int h = Math.min(64, n / 2);
-        this.heldOut = java.util.stream.IntStream.range(n - h, n).toArray();
+    }
+
+    /** Normalised latents of scenes {@code first … first + labels.length − 1}, in batches of 16; fills {@code labels}. */
+    private float[] encode(MovingMnist scenes, int first, int[] labels, double fps, int size, int c) {
+        int n = labels.length;
+        float[] out = new float[n * tokens * channels];
+        for (int from = 0; from < n; from += 16) {
+            int to = Math.min(n, from + 16);
+            float[][][] clips = new float[to - from][][];
+            for (int i = from; i < to; i++) {
+                MovingMnist.Clip clip = scenes.clip(first + i);
+                clips[i - from] = clip.render(fps, size);
+                labels[i] = Math.max(0, clip.label());
+            }
+            float[] z = tokenizer.encode(Clips.toINDArray(clips, c, size, size), fps).tokens().dup('c').data().asFloat();
+            System.arraycopy(z, 0, out, from * tokens * channels, z.length);
+        }
+        return out;
     }
 
     /** The DiT's training scenes: the tokenizer's scene options with {@code video.digitsPerClip} applied. */
@@ -118,8 +131,16 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
                 : objective.forwardBackward(latents, labels, seed, step);
     }
 
+    /** The held-out clips' latents {@code [h, T, c]} in the diffusion space. */
+    INDArray heldOutBatch() {
+        return Nd4j.create(heldOutLatents.clone(), new long[]{heldOutLabels.length, tokens, channels}, 'c');
+    }
+
+    int[] heldOutLabels() { return heldOutLabels.clone(); }
+
+    /** Flow loss of the held-out clips at fixed noise and times: a measure of generalisation, as they are never trained on. */
     @Override public Map<String, Double> evaluate(long step) {
-        double loss = loss(batch(heldOut), labels(heldOut), 12345, 0);
+        double loss = loss(heldOutBatch(), heldOutLabels(), 12345, 0);
         model.params().zeroGrads();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("heldout_flow_loss", loss);

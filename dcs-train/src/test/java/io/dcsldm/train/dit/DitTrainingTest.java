@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class DitTrainingTest {
     private static final long STEPS = 6;
     private static DcsTokenizer tok;
-    private static ImageSet images;
+    private static ImageSet images, heldOut;
 
     @TempDir
     Path tmp;
@@ -40,6 +40,7 @@ class DitTrainingTest {
         tok = new DcsTokenizer(tc.model, 1);
         tok.setLinearCode(TokenizerTask.fitLinearCode(tok, train, train.size()));
         images = train.head(48);
+        heldOut = train.select(java.util.stream.IntStream.range(100, 120).toArray());
     }
 
     private static DitTrainConfig config() {
@@ -65,7 +66,7 @@ class DitTrainingTest {
     private Checkpoint train(String name, long stopAfter) {
         DitTrainConfig c = config();
         Path dir = tmp.resolve(name);
-        TrainResult r = new Trainer<>(dir, c.train, new DitTask(c, tok, images)).progressBar(false).run(stopAfter);
+        TrainResult r = new Trainer<>(dir, c.train, new DitTask(c, tok, images, heldOut)).progressBar(false).run(stopAfter);
         assertTrue(Double.isFinite(r.lastLoss()));
         return TestRuns.latest(dir);
     }
@@ -93,5 +94,19 @@ class DitTrainingTest {
         c.flow.frontierZeroShare = 0.5;
         var e = assertThrows(io.dcsldm.core.config.InvalidValueException.class, c::validate);
         assertTrue(e.getMessage().contains("flow.frontierZeroShare"), e.getMessage());
+    }
+
+    /** The held-out flow loss is measured on the held-out images the task is given, not on training images. */
+    @Test
+    void theHeldOutLossComesFromTheHeldOutImages() {
+        DitTrainConfig c = config();
+        double a = new DitTask(c, tok, images, heldOut).evaluate(0).get("heldout_flow_loss");
+        double same = new DitTask(c, tok, images.head(24), heldOut).evaluate(0).get("heldout_flow_loss");
+        double other = new DitTask(c, tok, images, images.head(20)).evaluate(0).get("heldout_flow_loss");
+        assertEquals(a, same, 0.0, "other training images, same held-out images and untrained weights: the same loss");
+        assertNotEquals(a, other, "other held-out images: another loss");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DitTask(c, tok, images, Resample.padTo(TestData.fashion("test", 4), 36, 36, Resample.PadMode.ZERO)));
+        assertTrue(e.getMessage().contains("held-out images") && e.getMessage().contains("36"), e.getMessage());
     }
 }

@@ -98,7 +98,8 @@ class LatentScaleTest {
         c.data.tokenizer = tokFile.toString();
         c.data.latentScalePower = 1;
         ImageSet images = train.head(16);
-        DitTask task = new DitTask(c, tok, images);
+        ImageSet heldOut = train.select(java.util.stream.IntStream.range(180, 200).toArray());
+        DitTask task = new DitTask(c, tok, images, heldOut);
         INDArray scale = task.model().latentScale();
         assertNotNull(scale);
         // the task's latents are the tokenizer's latents times the scale
@@ -121,7 +122,7 @@ class LatentScaleTest {
         // resuming that run for another diffusion space is refused, naming the problem
         DitTrainConfig other = io.dcsldm.core.config.ConfigLoader.parse(io.dcsldm.core.config.ConfigLoader.toYaml(c), "test",
                 DitTrainConfig.class, java.util.List.of("data.latentScalePower=0.5", "train.steps=4"));
-        DitTask otherTask = new DitTask(other, tok, images);
+        DitTask otherTask = new DitTask(other, tok, images, heldOut);
         RuntimeException e = assertThrows(RuntimeException.class, () -> new Trainer<>(run, other.train, otherTask).progressBar(false).run());
         assertTrue(String.valueOf(e.getMessage()).contains("latent scale"), e.getMessage());
     }

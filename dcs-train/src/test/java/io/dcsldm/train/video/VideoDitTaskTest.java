@@ -48,6 +48,27 @@ class VideoDitTaskTest {
         return c;
     }
 
+    /**
+     * The held-out clips are the scenes after the training ones: a run on 8 clips holds out scenes 8 … 15, which a run
+     * on 16 clips trains on, and its training latents are the 16-clip run's first 8 (adding the held-out set did not
+     * change what trains).
+     */
+    @Test
+    void heldOutClipsAreTheScenesAfterTheTrainingOnes() {
+        Path tokFile = tmp.resolve("tok-video.dcs");
+        VideoTokenizerTask tokTask = savedTinyTokenizer(tokFile);
+        VideoDitConfig c = tinyDit(tokFile);
+        VideoDitTask eight = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
+        c.video.clips = 16;
+        VideoDitTask sixteen = new VideoDitTask(c, tokTask.videoTokenizer(), tokTask.scenes());
+        assertEquals(8, eight.datasetSize());
+        int[] first = {0, 1, 2, 3, 4, 5, 6, 7}, next = {8, 9, 10, 11, 12, 13, 14, 15};
+        assertTrue(eight.heldOutBatch().sub(sixteen.batch(next)).amaxNumber().doubleValue() < 1e-5, "held out = scenes 8 … 15");
+        assertArrayEquals(sixteen.labels(next), eight.heldOutLabels());
+        assertTrue(eight.batch(first).sub(sixteen.batch(first)).amaxNumber().doubleValue() < 1e-5, "training scenes 0 … 7 unchanged");
+        assertTrue(eight.evaluate(0).get("heldout_flow_loss") > 0);
+    }
+
     @Test
     void trainsSavesLoadsAndGeneratesClipsLevelByLevel() {
         Path tokFile = tmp.resolve("tok-video.dcs");
