@@ -39,7 +39,8 @@ public final class TokenizerModel {
     /**
      * A tokenizer's state beyond its weights, as model files and training checkpoints both store it (under
      * {@code extra/}): its linear code ({@code linear_*}) and latent statistics ({@code latent_mean},
-     * {@code latent_std}), each when it has them. The video tokenizer stores the same (it has no linear code).
+     * {@code latent_std}), each when it has them. The video tokenizer stores the same (its linear code, when
+     * {@code model.linearCode}, is a temporal or patch-local PCA in the same three tensors).
      */
     public static Map<String, INDArray> extraTensors(DcsTokenizer tok) {
         Map<String, INDArray> m = new LinkedHashMap<>();
