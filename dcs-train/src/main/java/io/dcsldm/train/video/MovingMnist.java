@@ -96,6 +96,24 @@ public final class MovingMnist {
         return new Clip(index, s);
     }
 
+    /**
+     * Clips {@code first … first + n − 1} rendered at {@code fps} and {@code size}, with their first digits' labels
+     * (−1 if unlabelled).
+     */
+    public Rendered render(long first, int n, double fps, int size) {
+        float[][][] frames = new float[n][][];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            Clip c = clip(first + i);
+            frames[i] = c.render(fps, size);
+            labels[i] = c.label();
+        }
+        return new Rendered(frames, labels);
+    }
+
+    /** Rendered clips {@code [clip][frame][pixel]} and their labels, as {@link #render(long, int, double, int)} gives them. */
+    public record Rendered(float[][][] frames, int[] labels) {}
+
     /** One digit of a clip: which image, its label (−1 if unlabelled), start corner and velocity (canvas units, per second). */
     public record Sprite(int image, int label, double x0, double y0, double vx, double vy) {}
 

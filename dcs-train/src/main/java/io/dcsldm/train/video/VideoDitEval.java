@@ -114,7 +114,7 @@ public final class VideoDitEval {
         Map<String, Object> r = new LinkedHashMap<>();
 
         // real clips and their reconstructions from each level prefix
-        RealClips rc = RealClips.render(evalScenes, o.realClips(), fps, size);
+        MovingMnist.Rendered rc = evalScenes.render(0, o.realClips(), fps, size);
         float[][][] real = rc.frames();
         int[] realLabels = rc.labels();
         r.put("real_clip_accuracy", (double) hits(classify(clf, real, size), realLabels) / real.length);
@@ -168,20 +168,6 @@ public final class VideoDitEval {
         return r;
     }
 
-    /** The first {@code n} scenes rendered at {@code fps} and {@code size}, with their digits' labels. */
-    private record RealClips(float[][][] frames, int[] labels) {
-        static RealClips render(MovingMnist scenes, int n, double fps, int size) {
-            float[][][] frames = new float[n][][];
-            int[] labels = new int[n];
-            for (int i = 0; i < n; i++) {
-                MovingMnist.Clip c = scenes.clip(i);
-                frames[i] = c.render(fps, size);
-                labels[i] = c.label();
-            }
-            return new RealClips(frames, labels);
-        }
-    }
-
     /** Wrong class given in {@link #partialDenoising}: the true one shifted by half the classes, never the true one. */
     static int wrongClass(int label) { return (label + FmnistClassifier.CLASSES / 2) % FmnistClassifier.CLASSES; }
 
@@ -203,7 +189,7 @@ public final class VideoDitEval {
         TokenLayout layout = dit.layout();
         int size = m.config().video.size, tokens = layout.tokens(), c = dit.latentChannels();
         double fps = m.config().video.fps;
-        RealClips rc = RealClips.render(evalScenes, n, fps, size);
+        MovingMnist.Rendered rc = evalScenes.render(0, n, fps, size);
         float[][][] real = rc.frames();
         int[] labels = rc.labels(), wrong = new int[n];
         for (int i = 0; i < n; i++) wrong[i] = wrongClass(labels[i]);

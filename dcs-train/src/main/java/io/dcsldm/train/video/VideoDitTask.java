@@ -74,13 +74,9 @@ public final class VideoDitTask implements TrainTask<DitTask.Batch> {
         float[] out = new float[n * tokens * channels];
         for (int from = 0; from < n; from += 16) {
             int to = Math.min(n, from + 16);
-            float[][][] clips = new float[to - from][][];
-            for (int i = from; i < to; i++) {
-                MovingMnist.Clip clip = scenes.clip(first + i);
-                clips[i - from] = clip.render(fps, size);
-                labels[i] = Math.max(0, clip.label());
-            }
-            float[] z = tokenizer.encode(Clips.toINDArray(clips, c, size, size), fps).tokens().dup('c').data().asFloat();
+            MovingMnist.Rendered part = scenes.render(first + from, to - from, fps, size);
+            for (int i = from; i < to; i++) labels[i] = Math.max(0, part.labels()[i - from]);
+            float[] z = tokenizer.encode(Clips.toINDArray(part.frames(), c, size, size), fps).tokens().dup('c').data().asFloat();
             System.arraycopy(z, 0, out, from * tokens * channels, z.length);
         }
         return out;
