@@ -78,21 +78,74 @@ public final class VideoDitEval {
 
     /** The class of each clip {@code [F][size·size]}: argmax of its frames' mean class probabilities. */
     static int[] classify(FmnistClassifier clf, float[][][] clips, int size) {
+        int[][] byPatch = classifyByPatch(clf, clips, size, 1);
+        int[] out = new int[clips.length];
+        for (int i = 0; i < out.length; i++) out[i] = byPatch[i][0];
+        return out;
+    }
+
+    /**
+     * The class of each temporal patch of each clip, {@code [n][times]}: argmax of the mean class probabilities of
+     * the patch's frames (frame {@code j} of {@code F} belongs to patch {@code j·times/F}). {@code times = 1} is the
+     * whole clip.
+     */
+    static int[][] classifyByPatch(FmnistClassifier clf, float[][][] clips, int size, int times) {
         int f = clips[0].length, n = clips.length;
+        if (times < 1 || times > f) throw new IllegalArgumentException("cannot split " + f + " frames into " + times + " temporal patches");
         float[][] x = new float[n * f][];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < f; j++) x[i * f + j] = Resample.resize(clips[i][j], 1, size, size, FmnistClassifier.SIZE, FmnistClassifier.SIZE);
         double[][] p = clf.probabilities(ImageSet.toINDArray(x, 1, FmnistClassifier.SIZE, FmnistClassifier.SIZE));
-        int[] out = new int[n];
+        int[][] out = new int[n][times];
         for (int i = 0; i < n; i++) {
-            double[] mean = new double[FmnistClassifier.CLASSES];
+            double[][] mean = new double[times][FmnistClassifier.CLASSES];
             for (int j = 0; j < f; j++)
-                for (int k = 0; k < mean.length; k++) mean[k] += p[i * f + j][k];
-            int best = 0;
-            for (int k = 1; k < mean.length; k++) if (mean[k] > mean[best]) best = k;
-            out[i] = best;
+                for (int k = 0; k < FmnistClassifier.CLASSES; k++) mean[(int) ((long) j * times / f)][k] += p[i * f + j][k];
+            for (int t = 0; t < times; t++) {
+                int best = 0;
+                for (int k = 1; k < FmnistClassifier.CLASSES; k++) if (mean[t][k] > mean[t][best]) best = k;
+                out[i][t] = best;
+            }
         }
         return out;
+    }
+
+    /**
+     * Class scores per temporal patch: how often each patch alone is classified as the clip's digit, and how often
+     * every patch of a clip gets the same class. Clips whose digit changes from one patch to the next (generation
+     * that does not carry the digit through its clean context) score low on the second though each patch may look
+     * like some digit.
+     */
+    static final class PatchScores {
+        private final int times;
+        private final int[] hits;
+        private int kept, n;
+
+        PatchScores(int times) {
+            this.times = times;
+            this.hits = new int[times];
+        }
+
+        void add(int[][] byPatch, int[] labels) {
+            for (int i = 0; i < labels.length; i++) {
+                boolean same = true;
+                for (int t = 0; t < times; t++) {
+                    if (byPatch[i][t] == labels[i]) hits[t]++;
+                    same &= byPatch[i][t] == byPatch[i][0];
+                }
+                if (same) kept++;
+                n++;
+            }
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Double> accuracy = new LinkedHashMap<>();
+            for (int t = 0; t < times; t++) accuracy.put(Integer.toString(t), (double) hits[t] / n);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("accuracy", accuracy);
+            m.put("same_class_in_every_patch", (double) kept / n);
+            return m;
+        }
     }
 
     private static int hits(int[] predicted, int[] labels) {
@@ -118,6 +171,9 @@ public final class VideoDitEval {
         float[][][] real = rc.frames();
         int[] realLabels = rc.labels();
         r.put("real_clip_accuracy", (double) hits(classify(clf, real, size), realLabels) / real.length);
+        int times = layout.times();
+        PatchScores realPatches = new PatchScores(times), recPatches = new PatchScores(times), genPatches = new PatchScores(times);
+        realPatches.add(classifyByPatch(clf, real, size, times), realLabels);
         int[] recHits = new int[levels];
         TemporalCorrelation realCoupling = new TemporalCorrelation(layout, dit.latentChannels());
         TemporalCorrelation generatedCoupling = new TemporalCorrelation(layout, dit.latentChannels());
@@ -129,7 +185,9 @@ public final class VideoDitEval {
             for (int l = 1; l <= levels; l++) {
                 INDArray prefix = z.get(NDArrayIndex.all(), NDArrayIndex.interval(0, layout.tokens(l)), NDArrayIndex.all()).dup('c');
                 float[][][] rec = Clips.toArrays(tok.decode(new Latent(prefix, layout, l), fps, size, size));
-                recHits[l - 1] += hits(classify(clf, rec, size), java.util.Arrays.copyOfRange(realLabels, from, to));
+                int[] partLabels = java.util.Arrays.copyOfRange(realLabels, from, to);
+                recHits[l - 1] += hits(classify(clf, rec, size), partLabels);
+                if (l == levels) recPatches.add(classifyByPatch(clf, rec, size, times), partLabels);
             }
         }
         r.put("reconstruction_accuracy_per_level", perLevel(recHits, real.length));
@@ -145,13 +203,21 @@ public final class VideoDitEval {
             VideoGeneration.Result g = VideoGeneration.run(dit, tok, labels, levels, o.method(), o.steps(), o.guidance(), o.seed() + b, fps, size,
                     m.config().video.cleanContext);
             for (int l = 0; l < g.previews().size(); l++) genHits[l] += hits(classify(clf, g.previews().get(l), size), labels);
+            genPatches.add(classifyByPatch(clf, g.previews().get(g.previews().size() - 1), size, times), labels);
             generatedCoupling.add(g.latent());
             macs += g.macs();
             ms += g.millis();
             if (log != null) log.accept(String.format(Locale.ROOT, "generated %d / %d clips", from + n, o.count()));
         }
         r.put("generated_accuracy_per_level", perLevel(genHits, o.count()));
-        if (layout.times() > 1 && real.length > 1 && o.count() > 1) {
+        if (times > 1) {
+            Map<String, Object> patches = new LinkedHashMap<>();
+            patches.put("real", realPatches.toMap());
+            patches.put("reconstruction", recPatches.toMap());
+            patches.put("generated", genPatches.toMap());
+            r.put("per_temporal_patch", patches);
+        }
+        if (times > 1 && real.length > 1 && o.count() > 1) {
             Map<String, Object> coupling = new LinkedHashMap<>();
             coupling.put("real", realCoupling.perLevel());
             coupling.put("generated", generatedCoupling.perLevel());

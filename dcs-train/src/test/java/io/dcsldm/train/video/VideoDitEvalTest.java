@@ -45,6 +45,37 @@ class VideoDitEvalTest {
         System.out.printf("frame classifier: frame accuracy %.3f, clip accuracy %.3f (%d clips)%n", frameAccuracy, (double) hits / n, n);
         assertTrue(frameAccuracy > 0.4, "frame accuracy " + frameAccuracy + " (chance 0.1)");
         assertTrue(hits > 0.4 * n, "clip accuracy " + hits + " / " + n + " (chance 0.1)");
+
+        // per temporal patch: each patch is classified from its own frames only, so a clip spliced from the first
+        // half of one scene and the second half of another gets each half's class
+        float[][][] firstHalves = new float[n][][], secondHalves = new float[n][][], spliced = new float[n][][];
+        for (int i = 0; i < n; i++) {
+            float[][] a = clips[i], b = clips[(i + 1) % n];
+            firstHalves[i] = java.util.Arrays.copyOfRange(a, 0, a.length / 2);
+            secondHalves[i] = java.util.Arrays.copyOfRange(b, b.length / 2, b.length);
+            spliced[i] = new float[a.length][];
+            System.arraycopy(firstHalves[i], 0, spliced[i], 0, a.length / 2);
+            System.arraycopy(secondHalves[i], 0, spliced[i], a.length / 2, a.length - a.length / 2);
+        }
+        int[][] byPatch = VideoDitEval.classifyByPatch(clf, spliced, 32, 2);
+        int[] first = VideoDitEval.classify(clf, firstHalves, 32), second = VideoDitEval.classify(clf, secondHalves, 32);
+        int[][] whole = VideoDitEval.classifyByPatch(clf, clips, 32, 1);
+        for (int i = 0; i < n; i++) {
+            assertEquals(first[i], byPatch[i][0], "clip " + i + ", patch 0");
+            assertEquals(second[i], byPatch[i][1], "clip " + i + ", patch 1");
+            assertEquals(predicted[i], whole[i][0], "one patch is the whole clip");
+        }
+        assertThrows(IllegalArgumentException.class, () -> VideoDitEval.classifyByPatch(clf, clips, 32, clips[0].length + 1));
+    }
+
+    @Test
+    void patchScoresCountHitsPerPatchAndClipsThatKeepTheirClass() {
+        VideoDitEval.PatchScores s = new VideoDitEval.PatchScores(3);
+        s.add(new int[][]{{1, 1, 1}, {2, 2, 5}}, new int[]{1, 2});
+        s.add(new int[][]{{4, 4, 4}, {3, 7, 3}}, new int[]{3, 3});
+        Map<String, Object> m = s.toMap();
+        assertEquals(Map.of("0", 0.75, "1", 0.5, "2", 0.5), m.get("accuracy"), "patch 0 right in clips 0, 1 and 3");
+        assertEquals(0.5, (double) m.get("same_class_in_every_patch"), 0, "clips 0 and 2 keep one class, even the wrong one");
     }
 
     @Test
@@ -72,6 +103,16 @@ class VideoDitEvalTest {
             for (double a : perLevel.values()) assertTrue(a >= 0 && a <= 1, key + " " + a);
         }
         assertTrue((double) r.get("macs_per_clip") > 0);
+        @SuppressWarnings("unchecked") Map<String, Map<String, Object>> patches = (Map<String, Map<String, Object>>) r.get("per_temporal_patch");
+        assertEquals(java.util.List.of("real", "reconstruction", "generated"), java.util.List.copyOf(patches.keySet()));
+        int times = m.dit().layout().times();
+        for (Map<String, Object> p : patches.values()) {
+            @SuppressWarnings("unchecked") Map<String, Double> acc = (Map<String, Double>) p.get("accuracy");
+            assertEquals(times, acc.size(), "one accuracy per temporal patch");
+            for (double a : acc.values()) assertTrue(a >= 0 && a <= 1, "accuracy " + a);
+            double kept = (double) p.get("same_class_in_every_patch");
+            assertTrue(kept >= 0 && kept <= 1, "kept " + kept);
+        }
         @SuppressWarnings("unchecked") Map<String, Map<String, Double>> coupling = (Map<String, Map<String, Double>>) r.get("temporal_correlation_per_level");
         assertEquals(java.util.List.of("real", "generated"), java.util.List.copyOf(coupling.keySet()));
         for (Map<String, Double> perLevel : coupling.values())
