@@ -3,6 +3,7 @@ package io.dcsldm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dcsldm.train.data.Datasets;
 import io.dcsldm.train.eval.FmnistClassifier;
+import io.dcsldm.train.video.FrameClassifierFile;
 import io.dcsldm.train.video.MovingMnist;
 import io.dcsldm.train.video.VideoDitEval;
 import io.dcsldm.train.video.VideoDitModel;
@@ -45,6 +46,11 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
     @Option(names = "--classifier-frames", defaultValue = "20000", description = "Training frames of the frame classifier (default ${DEFAULT-VALUE})")
     int classifierFrames;
 
+    @Option(names = "--classifier", paramLabel = "FILE",
+            description = "Keep the frame classifier in FILE: loaded when it exists (and FILE.json says it was trained for this model's "
+                    + "clips), else trained and saved there. Without it the classifier is trained on every run")
+    Path classifier;
+
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed of the first batch (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -75,8 +81,12 @@ public final class EvalVideoDitCommand implements Callable<Integer> {
         var evalDigits = Datasets.load(tc.evalDigits);
         MovingMnist train = VideoDitEval.scenes(m, Datasets.load(tc.digits), tc.seed + 100);
         MovingMnist test = VideoDitEval.scenes(m, evalDigits, tc.seed + 1);
-        FmnistClassifier clf = VideoDitEval.trainClassifier(train, VideoDitEval.scenes(m, evalDigits, tc.seed + 101),
-                classifierFrames, m.config().video.fps, m.config().video.size, 1, log);
+        MovingMnist classifierTest = VideoDitEval.scenes(m, evalDigits, tc.seed + 101);
+        double fps = m.config().video.fps;
+        int size = m.config().video.size;
+        FmnistClassifier clf = classifier == null
+                ? VideoDitEval.trainClassifier(train, classifierTest, classifierFrames, fps, size, 1, log)
+                : FrameClassifierFile.loadOrTrain(classifier, train, classifierTest, classifierFrames, fps, size, 1, log);
         var o = new VideoDitEval.Options(count, sampling.method(m.config().sampling), steps > 0 ? steps : m.config().sampling.steps,
                 sampling.guidance(m.config().sampling), batch, realClips, classifierFrames, seed);
         Map<String, Object> r = new LinkedHashMap<>(VideoDitEval.evaluate(m, clf, test, o, log));

@@ -111,7 +111,8 @@ class VideoCommandsTest {
         for (String f : new String[]{"samples.png", "previews.png", "sample-0.gif", "sample-1.gif"}) assertTrue(Files.size(gen.resolve(f)) > 0, f);
         // acceptance 6 as a number: class accuracy of generated clips per level, beside real clips and reconstructions
         String ev = stdout(() -> DcsCliTest.dcs("eval-video-dit", "--checkpoint", dit.toString(), "--count", "3", "--batch", "2",
-                "--real-clips", "3", "--classifier-frames", "200", "--steps", "2", "--partial-denoise", "0.5,1", "--partial-clips", "2", "--json"));
+                "--real-clips", "3", "--classifier-frames", "200", "--steps", "2", "--partial-denoise", "0.5,1", "--partial-clips", "2",
+                "--classifier", tmp.resolve("frame-classifier.zip").toString(), "--json"));
         com.fasterxml.jackson.databind.JsonNode ej = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ev);
         assertEquals(3, ej.get("generated").asInt());
         assertEquals(trained.dit().layout().levels(), ej.get("generated_accuracy_per_level").size(), "one accuracy per level");
@@ -120,6 +121,26 @@ class VideoCommandsTest {
         ej.get("partial_denoising").fieldNames().forEachRemaining(t0s::add);
         assertEquals(java.util.List.of("0.5", "1"), t0s, ev);
         assertEquals(2, ej.get("partial_denoising_clips").asInt());
+        java.util.List<String> patchKeys = new java.util.ArrayList<>();
+        ej.get("per_temporal_patch").fieldNames().forEachRemaining(patchKeys::add);
+        assertEquals(java.util.List.of("real", "reconstruction", "generated"), patchKeys, ev);
+        // the kept classifier is loaded, not trained again, and scores the real clips the same
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(errBuf, true, StandardCharsets.UTF_8));
+        String again;
+        try {
+            again = stdout(() -> DcsCliTest.dcs("eval-video-dit", "--checkpoint", dit.toString(), "--count", "1", "--batch", "2",
+                    "--real-clips", "3", "--classifier-frames", "200", "--steps", "2", "--classifier", tmp.resolve("frame-classifier.zip").toString(),
+                    "--json"));
+        } finally {
+            System.setErr(savedErr);
+        }
+        String againErr = errBuf.toString(StandardCharsets.UTF_8);
+        assertTrue(againErr.contains("classifier: loaded") && !againErr.contains("trained in"), againErr);
+        com.fasterxml.jackson.databind.JsonNode aj = new com.fasterxml.jackson.databind.ObjectMapper().readTree(again);
+        assertEquals(ej.get("real_clip_accuracy").asDouble(), aj.get("real_clip_accuracy").asDouble(), 0, again);
+        assertEquals(ej.get("classifier_test_accuracy").asDouble(), aj.get("classifier_test_accuracy").asDouble(), 0, again);
         DcsCliTest.Run badT0 = DcsCliTest.dcs("eval-video-dit", "--checkpoint", dit.toString(), "--partial-denoise", "0");
         assertEquals(1, badT0.code(), badT0.err());
         assertTrue(badT0.err().contains("--partial-denoise") && badT0.err().contains("(0, 1]"), badT0.err());

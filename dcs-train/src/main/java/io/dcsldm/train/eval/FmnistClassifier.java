@@ -320,9 +320,17 @@ public final class FmnistClassifier {
     }
 
     /**
+     * Measures the accuracy on {@code test} and keeps it as {@link #trainedTestAccuracy()}: for a classifier
+     * loaded from a file, whose training-time number is not stored in the zip.
+     */
+    public void measureTestAccuracy(ImageSet test) {
+        trainedTestAccuracy = accuracy(test);
+    }
+
+    /**
      * @return the accuracy on the test set passed to {@link #train}, measured after the last epoch (the
-     *     same number {@link #accuracy} gives for that set); empty if there was none or the classifier was
-     *     {@linkplain #load loaded}
+     *     same number {@link #accuracy} gives for that set) or to {@link #measureTestAccuracy}; empty if there
+     *     was none, as for a classifier {@linkplain #load loaded} and not measured since
      */
     public OptionalDouble trainedTestAccuracy() {
         return Double.isNaN(trainedTestAccuracy) ? OptionalDouble.empty() : OptionalDouble.of(trainedTestAccuracy);

@@ -79,6 +79,20 @@ public final class MovingMnist {
 
     public long seed() { return seed; }
 
+    /** What fixes these scenes: the digits' source and count, the seed and the scene options (for provenance files). */
+    public java.util.Map<String, Object> provenance() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("digits", digits.source());
+        m.put("digit_count", digits.size());
+        m.put("seed", seed);
+        m.put("items_per_scene", options.digits);
+        m.put("digit_size", options.digitSize);
+        m.put("min_speed", options.minSpeed);
+        m.put("max_speed", options.maxSpeed);
+        m.put("duration", options.duration);
+        return m;
+    }
+
     public ImageSet digitImages() { return digits; }
 
     /** Clip {@code index}: a pure function of the seed, the index, the digit images and the options. */

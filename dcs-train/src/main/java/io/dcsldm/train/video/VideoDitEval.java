@@ -72,8 +72,12 @@ public final class VideoDitEval {
     /** The frame classifier, trained on {@code trainScenes} and tested on frames of {@code testScenes}. */
     public static FmnistClassifier trainClassifier(MovingMnist trainScenes, MovingMnist testScenes, int frames, double fps, int size,
                                                    long seed, Consumer<String> log) {
-        return FmnistClassifier.train(frames(trainScenes, frames, fps, size), frames(testScenes, Math.max(100, frames / 10), fps, size),
-                2, 64, seed, log);
+        return FmnistClassifier.train(frames(trainScenes, frames, fps, size), testFrames(testScenes, frames, fps, size), 2, 64, seed, log);
+    }
+
+    /** The frames a classifier of {@code frames} training frames is tested on. */
+    static ImageSet testFrames(MovingMnist testScenes, int frames, double fps, int size) {
+        return frames(testScenes, Math.max(100, frames / 10), fps, size);
     }
 
     /** The class of each clip {@code [F][size·size]}: argmax of its frames' mean class probabilities. */
